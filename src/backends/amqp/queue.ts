@@ -1,0 +1,139 @@
+import amqplib, { type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
+import { DarkroomError } from '../../errors';
+import { errorFields, log } from '../../log';
+import type { DeliveryHandler, JobQueue } from '../types';
+
+/** How long a publish may wait for the broker's confirm before the job is refused. */
+const CONFIRM_TIMEOUT_MS = 10_000;
+
+interface Consumer {
+  handler: DeliveryHandler;
+  prefetch: number;
+}
+
+/** Name of the queue that holds messages an operator should inspect. */
+export function deadLetterQueueName(queue: string): string {
+  return `${queue}.dead`;
+}
+
+/**
+ * RabbitMQ: a durable quorum queue, persistent messages and publisher confirms.
+ * amqplib's connection recovery reconnects with backoff; `setup` rebuilds the
+ * channels and the consumer after every (re)connect.
+ */
+export class AmqpJobQueue implements JobQueue {
+  private connection!: RecoveringChannelModel;
+  private model: ChannelModel | null = null;
+  private publisher: ConfirmChannel | null = null;
+  private consumer: Consumer | null = null;
+
+  private constructor(private readonly queue: string) {}
+
+  static async open(url: string, queue: string): Promise<AmqpJobQueue> {
+    const self = new AmqpJobQueue(queue);
+    self.connection = await amqplib.connect(url, {
+      recovery: {
+        initialDelay: 200,
+        maxDelay: 5000,
+        maxRetries: Infinity,
+        initialMaxRetries: 5,
+        setup: (model: ChannelModel) => self.setup(model),
+      },
+    });
+    self.connection.on('disconnect', (err: Error) => {
+      self.model = null;
+      self.publisher = null;
+      log.warn('rabbitmq connection lost, reconnecting', { error: err?.message });
+    });
+    self.connection.on('connect', () => log.info('rabbitmq connected', { queue }));
+    self.connection.on('error', (err: Error) => log.warn('rabbitmq connection error', { error: err.message }));
+    return self;
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const publisher = await model.createConfirmChannel();
+    publisher.on('error', (err) => log.warn('rabbitmq publish channel error', { error: err.message }));
+    publisher.on('close', () => {
+      if (this.publisher === publisher) this.publisher = null;
+    });
+    await publisher.assertQueue(deadLetterQueueName(this.queue), { durable: true });
+    await publisher.assertQueue(this.queue, {
+      durable: true,
+      arguments: {
+        'x-queue-type': 'quorum',
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': deadLetterQueueName(this.queue),
+      },
+    });
+    this.model = model;
+    this.publisher = publisher;
+    if (this.consumer) await this.startConsumer(model, this.consumer);
+  }
+
+  private async startConsumer(model: ChannelModel, consumer: Consumer): Promise<void> {
+    const channel = await model.createChannel();
+    channel.on('error', (err) => log.warn('rabbitmq consume channel error', { error: err.message }));
+    await channel.prefetch(consumer.prefetch);
+    await channel.consume(this.queue, (message) => {
+      if (!message) return;
+      const jobId = message.content.toString('utf8');
+      consumer.handler({ jobId }).then(
+        () => settle(() => channel.ack(message)),
+        (err) => {
+          log.warn('delivery handed back to rabbitmq', { jobId, ...errorFields(err) });
+          settle(() => channel.nack(message, false, true));
+        },
+      );
+    });
+  }
+
+  async enqueue(jobId: string): Promise<void> {
+    const publisher = this.publisher;
+    if (!publisher) throw unavailable('not connected to RabbitMQ');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(unavailable('RabbitMQ did not confirm in time')), CONFIRM_TIMEOUT_MS);
+      try {
+        publisher.sendToQueue(
+          this.queue,
+          Buffer.from(jobId, 'utf8'),
+          { persistent: true, messageId: jobId, contentType: 'text/plain' },
+          (err) => {
+            clearTimeout(timer);
+            if (err) reject(unavailable('RabbitMQ refused the job'));
+            else resolve();
+          },
+        );
+      } catch (err) {
+        clearTimeout(timer);
+        reject(unavailable(err instanceof Error ? err.message : String(err)));
+      }
+    });
+  }
+
+  async consume(handler: DeliveryHandler, prefetch: number): Promise<void> {
+    this.consumer = { handler, prefetch };
+    if (this.model) await this.startConsumer(this.model, this.consumer);
+  }
+
+  async ping(): Promise<void> {
+    if (!this.publisher) throw new Error('not connected to RabbitMQ');
+  }
+
+  async close(): Promise<void> {
+    this.consumer = null;
+    await this.connection.close();
+  }
+}
+
+function unavailable(detail: string): DarkroomError {
+  return new DarkroomError('QUEUE_UNAVAILABLE', `The job queue is not available right now (${detail}); try again shortly.`);
+}
+
+/** An ack or nack on a channel that closed meanwhile throws; the broker redelivers the message anyway. */
+function settle(action: () => void): void {
+  try {
+    action();
+  } catch (err) {
+    log.warn('could not settle a delivery, the broker will redeliver it', errorFields(err));
+  }
+}

@@ -1,0 +1,96 @@
+import type { Redis } from 'ioredis';
+import type { JobRecord, JobStatus } from '../../jobs/job';
+import type { JobPatch, JobStore, TransitionOutcome } from '../types';
+import { fromHash, json, pairsToHash, toHash } from './job-hash';
+import type { RedisKeys } from './keys';
+
+/**
+ * Compare-and-set on the job hash: the change applies only when the current
+ * status is one of the allowed ones, so two processes can never both move a job.
+ * KEYS[1] job hash; ARGV[1] ",STATUS,STATUS,"; ARGV[2] "1" to count an attempt;
+ * ARGV[3…] field/value pairs to set.
+ */
+const TRANSITION_SCRIPT = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return false end
+if not string.find(ARGV[1], ',' .. status .. ',', 1, true) then
+  return {0, redis.call('HGETALL', KEYS[1])}
+end
+if ARGV[2] == '1' then redis.call('HINCRBY', KEYS[1], 'attempts', 1) end
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+return {1, redis.call('HGETALL', KEYS[1])}
+`;
+
+type TransitionReply = [number, string[]] | null;
+
+interface TransitionCommand {
+  darkroomTransition(key: string, ...args: string[]): Promise<TransitionReply>;
+}
+
+export class RedisJobStore implements JobStore {
+  private readonly redis: Redis & TransitionCommand;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly ttlSeconds: number,
+  ) {
+    redis.defineCommand('darkroomTransition', { numberOfKeys: 1, lua: TRANSITION_SCRIPT });
+    this.redis = redis as Redis & TransitionCommand;
+  }
+
+  async create(record: JobRecord, input: Buffer): Promise<void> {
+    const key = this.keys.job(record.id);
+    await this.redis
+      .multi()
+      .hset(key, toHash(record))
+      .expire(key, this.ttlSeconds)
+      .set(this.keys.input(record.id), input, 'EX', this.ttlSeconds)
+      .exec();
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    const hash = await this.redis.hgetall(this.keys.job(id));
+    return hash.status ? fromHash(hash) : null;
+  }
+
+  async transition(id: string, from: readonly JobStatus[], patch: JobPatch): Promise<TransitionOutcome | null> {
+    const fields: string[] = ['status', patch.status, 'updatedAt', new Date().toISOString()];
+    if (patch.progress !== undefined) fields.push('progress', String(patch.progress));
+    if (patch.result !== undefined) fields.push('result', json(patch.result));
+    if (patch.error !== undefined) fields.push('error', json(patch.error));
+    const reply = await this.redis.darkroomTransition(
+      this.keys.job(id),
+      `,${from.join(',')},`,
+      patch.addAttempt ? '1' : '0',
+      ...fields,
+    );
+    if (!reply) return null;
+    return { applied: reply[0] === 1, record: fromHash(pairsToHash(reply[1])) };
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.redis.del(this.keys.job(id), this.keys.input(id), this.keys.result(id));
+  }
+
+  async getInput(id: string): Promise<Buffer | null> {
+    return this.redis.getBuffer(this.keys.input(id));
+  }
+
+  async putResult(id: string, data: Buffer): Promise<void> {
+    await this.redis.set(this.keys.result(id), data, 'EX', this.ttlSeconds);
+  }
+
+  async getResult(id: string): Promise<Buffer | null> {
+    return this.redis.getBuffer(this.keys.result(id));
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit();
+  }
+}

@@ -1,0 +1,69 @@
+import type { JobFailure, JobRecord, JobStatus, ResultInfo } from '../jobs/job';
+
+/** What a transition changes; the store adds version and updatedAt itself. */
+export interface JobPatch {
+  status: JobStatus;
+  progress?: number;
+  addAttempt?: boolean;
+  result?: ResultInfo | null;
+  error?: JobFailure | null;
+}
+
+export interface TransitionOutcome {
+  /** False when the job was not in one of the allowed statuses; `record` is then unchanged. */
+  applied: boolean;
+  record: JobRecord;
+}
+
+/** Job records, uploaded input and results: the state every process shares. */
+export interface JobStore {
+  create(record: JobRecord, input: Buffer): Promise<void>;
+  get(id: string): Promise<JobRecord | null>;
+  /** Atomically apply `patch` if the job's status is one of `from`; null when the job is unknown. */
+  transition(id: string, from: readonly JobStatus[], patch: JobPatch): Promise<TransitionOutcome | null>;
+  /** Forget a job whose hand-off to the queue failed. */
+  remove(id: string): Promise<void>;
+  getInput(id: string): Promise<Buffer | null>;
+  putResult(id: string, data: Buffer): Promise<void>;
+  getResult(id: string): Promise<Buffer | null>;
+  /** Rejects when the backend cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type JobListener = (record: JobRecord) => void;
+
+/** Carries each job change from the process that made it to every subscriber. */
+export interface EventBus {
+  publish(record: JobRecord): Promise<void>;
+  /** Resolves once listening has begun; the returned function stops it. */
+  subscribe(jobId: string, listener: JobListener): Promise<() => Promise<void>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Delivery {
+  jobId: string;
+}
+
+/** Resolve to acknowledge the delivery; reject to hand it back to the queue. */
+export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
+
+/** Hands job ids from web processes to workers, at least once. */
+export interface JobQueue {
+  /** Resolves only once the broker has taken responsibility for the message. */
+  enqueue(jobId: string): Promise<void>;
+  /** Start delivering to `handler`, at most `prefetch` unacknowledged at a time. */
+  consume(handler: DeliveryHandler, prefetch: number): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Backends {
+  store: JobStore;
+  bus: EventBus;
+  queue: JobQueue;
+  /** For the start-up log: which implementation each one is. */
+  description: { store: string; bus: string; queue: string };
+  close(): Promise<void>;
+}

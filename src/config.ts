@@ -1,0 +1,79 @@
+/**
+ * All configuration, read from the environment once at start-up. A bad value
+ * stops the process with an error that names the variable.
+ */
+export interface Config {
+  port: number;
+  redisUrl: string | null;
+  amqpUrl: string | null;
+  keyPrefix: string;
+  queueName: string;
+  jobTtlSeconds: number;
+  maxUploadBytes: number;
+  maxInputPixels: number;
+  workerPrefetch: number;
+  /** Which environment variable the AMQP URL came from, for the start-up log. */
+  amqpUrlSource: string | null;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value ? value : null;
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(name, `must be a positive whole number, got "${raw}"`);
+  return value;
+}
+
+function url(env: Env, name: string, schemes: string[]): string | null {
+  const raw = text(env, name);
+  if (raw === null) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a URL');
+  }
+  if (!schemes.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must start with ${schemes.map((s) => `${s}//`).join(' or ')}, got ${parsed.protocol}//`);
+  }
+  return raw;
+}
+
+export function readConfig(env: Env = process.env): Config {
+  const cloudAmqp = url(env, 'CLOUDAMQP_URL', ['amqp:', 'amqps:']);
+  const amqp = cloudAmqp ?? url(env, 'AMQP_URL', ['amqp:', 'amqps:']);
+  return {
+    port: positiveInt(env, 'PORT', 4000),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    amqpUrl: amqp,
+    amqpUrlSource: cloudAmqp ? 'CLOUDAMQP_URL' : amqp ? 'AMQP_URL' : null,
+    keyPrefix: text(env, 'DARKROOM_KEY_PREFIX') ?? 'darkroom:',
+    queueName: text(env, 'DARKROOM_QUEUE') ?? 'darkroom.jobs',
+    jobTtlSeconds: positiveInt(env, 'JOB_TTL_SECONDS', 24 * 60 * 60),
+    maxUploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', 25 * 1024 * 1024),
+    maxInputPixels: positiveInt(env, 'MAX_INPUT_PIXELS', 50_000_000),
+    workerPrefetch: positiveInt(env, 'WORKER_PREFETCH', 2),
+  };
+}
+
+/** Web and worker as separate processes only work when both share Redis and RabbitMQ. */
+export function requireSharedBackends(config: Config): void {
+  if (!config.redisUrl) throw new ConfigError('REDIS_URL', 'must be set when web and worker run as separate processes');
+  if (!config.amqpUrl) {
+    throw new ConfigError('CLOUDAMQP_URL', '(or AMQP_URL) must be set when web and worker run as separate processes');
+  }
+}

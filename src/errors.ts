@@ -1,0 +1,30 @@
+/**
+ * Every refusal Darkroom makes carries one of these stable codes; clients branch
+ * on the code, people read the message.
+ */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'INVALID_IMAGE'
+  | 'UNSUPPORTED_FORMAT'
+  | 'LIMIT_EXCEEDED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'PROCESSING_FAILED'
+  | 'INPUT_EXPIRED'
+  | 'NOT_FOUND'
+  | 'QUEUE_UNAVAILABLE'
+  | 'INTERNAL';
+
+export class DarkroomError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'DarkroomError';
+  }
+}
+
+export function badInput(field: string, message: string): DarkroomError {
+  return new DarkroomError('BAD_USER_INPUT', `${field}: ${message}`, field);
+}

@@ -1,0 +1,51 @@
+import type { Backends } from '../backends/types';
+import type { JobFailure, JobRecord, JobStatus, ResultInfo } from './job';
+
+/**
+ * Every status change a job can make, in one table. A transition applies only
+ * from the listed statuses, atomically in the store, and is then published.
+ */
+const TRANSITIONS = {
+  start: { from: ['QUEUED', 'ACTIVE'], to: 'ACTIVE' },
+  progress: { from: ['ACTIVE'], to: 'ACTIVE' },
+  complete: { from: ['ACTIVE'], to: 'COMPLETED' },
+  fail: { from: ['QUEUED', 'ACTIVE'], to: 'FAILED' },
+} as const satisfies Record<string, { from: readonly JobStatus[]; to: JobStatus }>;
+
+export interface Transition {
+  /** False when the job was already past the allowed statuses (another process moved it). */
+  applied: boolean;
+  record: JobRecord;
+}
+
+export class JobLifecycle {
+  constructor(private readonly backends: Pick<Backends, 'store' | 'bus'>) {}
+
+  private async move(
+    id: string,
+    name: keyof typeof TRANSITIONS,
+    patch: { progress?: number; addAttempt?: boolean; result?: ResultInfo | null; error?: JobFailure | null },
+  ): Promise<Transition | null> {
+    const { from, to } = TRANSITIONS[name];
+    const outcome = await this.backends.store.transition(id, from, { status: to, ...patch });
+    if (outcome?.applied) await this.backends.bus.publish(outcome.record);
+    return outcome;
+  }
+
+  /** A worker took the job: one more attempt, progress from zero. */
+  start(id: string): Promise<Transition | null> {
+    return this.move(id, 'start', { addAttempt: true, progress: 0, error: null });
+  }
+
+  progress(id: string, progress: number): Promise<Transition | null> {
+    return this.move(id, 'progress', { progress });
+  }
+
+  complete(id: string, result: ResultInfo): Promise<Transition | null> {
+    return this.move(id, 'complete', { progress: 100, result });
+  }
+
+  fail(id: string, error: JobFailure): Promise<Transition | null> {
+    return this.move(id, 'fail', { error });
+  }
+}

@@ -1,0 +1,64 @@
+import type { Sharp } from 'sharp';
+import type { CreateImageJobInput, ImageOperation } from '../generated/graphql';
+import { badInput } from '../errors';
+import { grayscale } from './colour';
+import { blur, sharpen } from './filters';
+import { crop, flip, flop, resize, rotate } from './geometry';
+import type { Operation, Size } from './operation';
+import { validateOutput, type OutputSpec } from './output';
+
+/** Every operation a job can ask for, by its name in the ImageOperation input. */
+const CATALOGUE = { resize, crop, rotate, flip, flop, grayscale, blur, sharpen } satisfies {
+  [K in keyof ImageOperation]-?: Operation<NonNullable<ImageOperation[K]>, unknown>;
+};
+
+export type OperationName = keyof typeof CATALOGUE;
+
+export const MAX_OPERATIONS = 20;
+
+/** A validated operation as stored in the job record and replayed by the worker. */
+export interface OperationStep {
+  name: OperationName;
+  args: unknown;
+}
+
+/** Everything the worker needs to know about what to do, validated before the job is stored. */
+export interface JobSpec {
+  operations: OperationStep[];
+  output: OutputSpec;
+  autoOrient: boolean;
+}
+
+function isOperationName(name: string): name is OperationName {
+  return Object.prototype.hasOwnProperty.call(CATALOGUE, name);
+}
+
+function validateOperation(op: ImageOperation, field: string): OperationStep | null {
+  const given = Object.entries(op).filter(([, value]) => value != null);
+  if (given.length !== 1) throw badInput(field, 'give exactly one operation per list entry');
+  const [name, value] = given[0];
+  if (!isOperationName(name)) throw badInput(field, `unknown operation "${name}"`);
+  // `flip: false` and the like ask for nothing.
+  if (value === false) return null;
+  const operation = CATALOGUE[name] as Operation<unknown, unknown>;
+  return { name, args: operation.validate(value, `${field}.${name}`) };
+}
+
+export function validateJobSpec(input: Omit<CreateImageJobInput, 'file'>): JobSpec {
+  const operations = input.operations ?? [];
+  if (operations.length > MAX_OPERATIONS) {
+    throw badInput('operations', `at most ${MAX_OPERATIONS} operations per job, got ${operations.length}`);
+  }
+  return {
+    operations: operations
+      .map((op, i) => validateOperation(op, `operations[${i}]`))
+      .filter((step): step is OperationStep => step !== null),
+    output: validateOutput(input.output),
+    autoOrient: input.autoOrient ?? true,
+  };
+}
+
+export function applyStep(image: Sharp, step: OperationStep, size: Size): Sharp {
+  const operation = CATALOGUE[step.name] as Operation<unknown, unknown>;
+  return operation.apply(image, step.args, size);
+}

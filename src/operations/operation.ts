@@ -1,0 +1,22 @@
+import type { Sharp } from 'sharp';
+
+/** Pixel size of the image as it stands before a step. */
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/**
+ * One entry of the operation catalogue: how its GraphQL arguments are checked
+ * (up front, before anything is stored or queued) and how it is added to sharp.
+ */
+export interface Operation<Input, Args> {
+  /** Check and normalise; throws BAD_USER_INPUT naming `field`. */
+  validate(input: Input, field: string): Args;
+  /** Add the operation to `image`; `size` lets it refuse what only pixels can tell. */
+  apply(image: Sharp, args: Args, size: Size): Sharp;
+}
+
+export function defineOperation<Input, Args>(op: Operation<Input, Args>): Operation<Input, Args> {
+  return op;
+}

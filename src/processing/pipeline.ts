@@ -1,0 +1,82 @@
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { ImageFormat } from '../generated/graphql';
+import { applyStep, type JobSpec } from '../operations/catalogue';
+import type { Size } from '../operations/operation';
+import { chooseFormat, encode } from '../operations/output';
+import { classifySharpError } from './sharp-errors';
+
+export interface ProcessLimits {
+  /** Largest source in pixels; libvips checks it from the header, before decoding. */
+  maxInputPixels: number;
+}
+
+export interface ProcessedImage {
+  data: Buffer;
+  format: ImageFormat;
+  width: number;
+  height: number;
+}
+
+/** Called after each materialised step: `done` of `total` steps (operations plus encoding). */
+export type StepListener = (done: number, total: number) => Promise<void>;
+
+function displayedSize(meta: Metadata, autoOrient: boolean): Size {
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  // EXIF orientations 5 to 8 turn the image a quarter, swapping its sides.
+  const swap = autoOrient && (meta.orientation ?? 1) >= 5;
+  return swap ? { width: height, height: width } : { width, height };
+}
+
+/**
+ * Materialise a step so the next operation sees its result, in the order the
+ * client gave (sharp orders operations inside one pipeline by its own rules).
+ * Raw pixels are cheapest; uncompressed TIFF when metadata must travel along.
+ */
+async function materialise(image: Sharp, keepMetadata: boolean): Promise<{ image: Sharp; size: Size }> {
+  if (keepMetadata) {
+    const { data, info } = await image.keepExif().keepXmp().tiff({ compression: 'none' }).toBuffer({ resolveWithObject: true });
+    return { image: sharp(data), size: info };
+  }
+  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+  const raw = { width: info.width, height: info.height, channels: info.channels };
+  return { image: sharp(data, { raw }), size: info };
+}
+
+/**
+ * Run a job's operations on `input` in order and encode the output. The last
+ * operation shares one sharp pipeline with the encoder, so a one-operation job
+ * costs what the same call to sharp costs.
+ */
+export async function processImage(
+  input: Buffer,
+  spec: JobSpec,
+  limits: ProcessLimits,
+  onStep: StepListener,
+): Promise<ProcessedImage> {
+  const source = sharp(input, { limitInputPixels: limits.maxInputPixels, failOn: 'warning' });
+  const meta = await vips(() => source.metadata());
+  const format = chooseFormat(spec.output.format, meta);
+  let image = spec.autoOrient ? source.autoOrient() : source;
+  let size = displayedSize(meta, spec.autoOrient);
+  const steps = spec.operations;
+  const total = steps.length + 1;
+  for (let i = 0; i < steps.length; i++) {
+    image = await vips(() => applyStep(image, steps[i], size));
+    if (i < steps.length - 1) {
+      ({ image, size } = await vips(() => materialise(image, spec.output.keepMetadata)));
+      await onStep(i + 1, total);
+    }
+  }
+  const { data, info } = await vips(() => encode(image, spec.output, format).toBuffer({ resolveWithObject: true }));
+  return { data, format, width: info.width, height: info.height };
+}
+
+/** Image work fails with a classified DarkroomError; the step listener's own errors pass untouched. */
+async function vips<T>(work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw classifySharpError(err);
+  }
+}

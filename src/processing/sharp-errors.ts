@@ -1,0 +1,24 @@
+import { DarkroomError } from '../errors';
+
+/**
+ * libvips reports failures as free text; map the ones people can act on to
+ * stable codes and keep the message short and free of file paths.
+ */
+export function classifySharpError(err: unknown): DarkroomError {
+  if (err instanceof DarkroomError) return err;
+  const text = err instanceof Error ? err.message : String(err);
+  if (/unsupported image format/i.test(text)) {
+    return new DarkroomError('UNSUPPORTED_FORMAT', 'The file is not in an image format Darkroom can read.');
+  }
+  if (/exceeds pixel limit/i.test(text)) {
+    return new DarkroomError('LIMIT_EXCEEDED', 'The image has more pixels than this service accepts.');
+  }
+  if (/corrupt header|premature end|truncated|invalid|not a known|read error|bad seek|unable to (read|load)|load_buffer|header/i.test(text)) {
+    return new DarkroomError('INVALID_IMAGE', `The image is damaged or incomplete and cannot be read (${firstLine(text)}).`);
+  }
+  return new DarkroomError('PROCESSING_FAILED', `The image could not be processed (${firstLine(text)}).`);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0].replace(/\/[^\s:]+/g, '').trim();
+}

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { CreateImageJobInput } from '../generated/graphql';
+import type { JobRecord } from '../jobs/job';
+import { errorFields, log } from '../log';
+import { validateJobSpec } from '../operations/catalogue';
+import type { GraphQLContext } from './context';
+import { describeInput, readUpload } from './upload';
+
+/**
+ * Validate, store the input and the record, then hand the job id to the queue.
+ * Answers only after the broker confirmed; if it cannot, the record is removed
+ * so nothing claims to be QUEUED that no worker will ever see.
+ */
+export async function createJob(input: CreateImageJobInput, { backends, config }: GraphQLContext): Promise<JobRecord> {
+  const spec = validateJobSpec(input);
+  const upload = await input.file;
+  const data = await readUpload(upload.createReadStream(), config.maxUploadBytes);
+  const now = new Date().toISOString();
+  const record: JobRecord = {
+    id: randomUUID(),
+    status: 'QUEUED',
+    progress: 0,
+    attempts: 0,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    spec,
+    input: await describeInput(data, upload.filename || null),
+    result: null,
+    error: null,
+  };
+  await backends.store.create(record, data);
+  try {
+    await backends.queue.enqueue(record.id);
+  } catch (err) {
+    await backends.store.remove(record.id).catch((removeErr) =>
+      log.error('could not remove a job the queue refused', { jobId: record.id, ...errorFields(removeErr) }),
+    );
+    throw err;
+  }
+  log.info('job queued', { jobId: record.id, bytes: data.length, operations: spec.operations.length });
+  return record;
+}

@@ -1,0 +1,79 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { graphqlUploadExpress } from 'graphql-upload-minimal';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Backends } from '../backends/types';
+import type { Config } from '../config';
+import { errorFields, log } from '../log';
+import type { GraphQLContext } from './context';
+import { formatError } from './graphql-errors';
+import { healthHandler } from './health';
+import { resultsHandler } from './results';
+import { buildSchema } from './schema';
+
+export interface WebServer {
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** The web process: GraphQL over HTTP and graphql-ws on one port, plus results and health. */
+export async function startWebServer(backends: Backends, config: Config): Promise<WebServer> {
+  const schema = buildSchema();
+  const context: GraphQLContext = { backends, config };
+  const app = express();
+  app.disable('x-powered-by');
+  const server = createServer(app);
+
+  const wsServer = new WebSocketServer({ server, path: '/graphql' });
+  const wsCleanup = useServer<Record<string, unknown>>({ schema, context: () => context }, wsServer);
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', healthHandler(backends));
+  app.get('/results/:id', resultsHandler(backends.store));
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    graphqlUploadExpress({ maxFileSize: config.maxUploadBytes, maxFiles: 1 }),
+    expressMiddleware(apollo, { context: async () => context }),
+  );
+  app.use(((err, _req, res, _next) => {
+    log.error('unexpected error in an HTTP request', errorFields(err));
+    res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal server error' } });
+  }) as express.ErrorRequestHandler);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    server,
+    close: () => apollo.stop(),
+  };
+}

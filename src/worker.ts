@@ -1,0 +1,14 @@
+import { requireSharedBackends } from './config';
+import { log } from './log';
+import { fatal, runProcess } from './process';
+import { startWorker } from './worker/worker';
+
+runProcess(
+  'worker',
+  async (backends, config) => {
+    await startWorker(backends, config);
+    log.info('worker consuming', { prefetch: config.workerPrefetch });
+    return async () => {};
+  },
+  requireSharedBackends,
+).catch(fatal);
