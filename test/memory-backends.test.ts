@@ -1,0 +1,37 @@
+import { MemoryEventBus } from '../src/backends/memory/bus';
+import { MemoryJobQueue } from '../src/backends/memory/queue';
+import { MemoryJobStore } from '../src/backends/memory/store';
+import { busContract, queueContract, sampleRecord, storeContract } from './support/backend-contract';
+
+describe('embedded in-memory backends', () => {
+  describe('MemoryJobStore', () => {
+    storeContract(() => new MemoryJobStore(3600));
+
+    test('entries expire after the TTL', async () => {
+      const store = new MemoryJobStore(0.05);
+      await store.create(sampleRecord('short'), Buffer.from('x'));
+      expect(await store.get('short')).not.toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      expect(await store.get('short')).toBeNull();
+      expect(await store.getInput('short')).toBeNull();
+    });
+
+    test('returns copies, so callers cannot change the stored record', async () => {
+      const store = new MemoryJobStore(3600);
+      await store.create(sampleRecord('copy'), Buffer.from('x'));
+      const read = await store.get('copy');
+      read!.status = 'FAILED';
+      expect((await store.get('copy'))?.status).toBe('QUEUED');
+    });
+  });
+
+  describe('MemoryEventBus', () => {
+    busContract(() => new MemoryEventBus());
+  });
+
+  describe('MemoryJobQueue', () => {
+    let queue: MemoryJobQueue;
+    afterEach(() => queue.close());
+    queueContract(() => (queue = new MemoryJobQueue()));
+  });
+});

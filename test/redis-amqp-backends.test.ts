@@ -1,0 +1,85 @@
+import amqplib from 'amqplib';
+import { Redis } from 'ioredis';
+import { AmqpJobQueue, deadLetterQueueName } from '../src/backends/amqp/queue';
+import { RedisEventBus } from '../src/backends/redis/bus';
+import { RedisKeys } from '../src/backends/redis/keys';
+import { RedisJobStore } from '../src/backends/redis/store';
+import { busContract, queueContract, sampleRecord, storeContract } from './support/backend-contract';
+import { AMQP_URL, REDIS_URL, deleteQueues, deleteRedisPrefix, uniqueName } from './support/services';
+
+describe('real Redis and RabbitMQ backends', () => {
+  const prefix = `${uniqueName('backends')}:`;
+  const keys = new RedisKeys(prefix);
+  let commands: Redis;
+  let subscriber: Redis;
+
+  beforeAll(() => {
+    commands = new Redis(REDIS_URL);
+    subscriber = new Redis(REDIS_URL);
+  });
+
+  afterAll(async () => {
+    await deleteRedisPrefix(prefix);
+    commands.disconnect();
+    subscriber.disconnect();
+  });
+
+  describe('RedisJobStore', () => {
+    storeContract(() => new RedisJobStore(commands, keys, 3600));
+
+    test('stores bytes as binary with a TTL on every key', async () => {
+      const store = new RedisJobStore(commands, keys, 120);
+      const input = Buffer.from([0xff, 0xd8, 0x00, 0x80]);
+      await store.create(sampleRecord('ttl'), input);
+      await store.putResult('ttl', Buffer.from([1, 2]));
+      expect(await commands.strlen(keys.input('ttl'))).toBe(4);
+      for (const key of [keys.job('ttl'), keys.input('ttl'), keys.result('ttl')]) {
+        const ttl = await commands.ttl(key);
+        expect(ttl).toBeGreaterThan(100);
+        expect(ttl).toBeLessThanOrEqual(120);
+      }
+      await store.transition('ttl', ['QUEUED'], { status: 'ACTIVE' });
+      expect(await commands.ttl(keys.job('ttl'))).toBeGreaterThan(100);
+    });
+  });
+
+  describe('RedisEventBus', () => {
+    busContract(() => new RedisEventBus(commands, subscriber, keys));
+  });
+
+  describe('AmqpJobQueue', () => {
+    const name = uniqueName('queue');
+    let queue: AmqpJobQueue;
+
+    afterAll(async () => {
+      await queue.close();
+      await deleteQueues(name, deadLetterQueueName(name));
+    });
+
+    queueContract(() => queue);
+
+    beforeAll(async () => {
+      queue = await AmqpJobQueue.open(AMQP_URL, name);
+    });
+
+    test('declares a durable quorum queue with a dead-letter queue', async () => {
+      const connection = await amqplib.connect(AMQP_URL);
+      try {
+        const channel = await connection.createChannel();
+        channel.on('error', () => undefined);
+        expect((await channel.checkQueue(deadLetterQueueName(name))).queue).toBe(deadLetterQueueName(name));
+        // Re-declaring with other arguments is refused: proof of the arguments the queue really has.
+        const sameButClassic = {
+          'x-queue-type': 'classic',
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': deadLetterQueueName(name),
+        };
+        await expect(channel.assertQueue(name, { durable: true, arguments: sameButClassic })).rejects.toThrow(
+          /PRECONDITION_FAILED.*x-queue-type/,
+        );
+      } finally {
+        await connection.close().catch(() => undefined);
+      }
+    });
+  });
+});
