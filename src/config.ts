@@ -38,6 +38,15 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+/** 0 asks the system for any free port (used by tests). */
+function port(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(name, `must be a port number from 0 to 65535, got "${raw}"`);
+  return value;
+}
+
 function url(env: Env, name: string, schemes: string[]): string | null {
   const raw = text(env, name);
   if (raw === null) return null;
@@ -57,7 +66,7 @@ export function readConfig(env: Env = process.env): Config {
   const cloudAmqp = url(env, 'CLOUDAMQP_URL', ['amqp:', 'amqps:']);
   const amqp = cloudAmqp ?? url(env, 'AMQP_URL', ['amqp:', 'amqps:']);
   return {
-    port: positiveInt(env, 'PORT', 4000),
+    port: port(env, 'PORT', 4000),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     amqpUrl: amqp,
     amqpUrlSource: cloudAmqp ? 'CLOUDAMQP_URL' : amqp ? 'AMQP_URL' : null,

@@ -62,3 +62,8 @@ export function applyStep(image: Sharp, step: OperationStep, size: Size): Sharp 
   const operation = CATALOGUE[step.name] as Operation<unknown, unknown>;
   return operation.apply(image, step.args, size);
 }
+
+export function addsTransparency(step: OperationStep): boolean {
+  const operation = CATALOGUE[step.name] as Operation<unknown, unknown>;
+  return operation.addsTransparency?.(step.args) ?? false;
+}

@@ -59,6 +59,7 @@ export const resize = defineOperation<ResizeInput, ResizeArgs>({
       background: args.background ?? { r: 0, g: 0, b: 0, alpha: 0 },
     });
   },
+  addsTransparency: (args) => args.fit === 'CONTAIN',
 });
 
 export const crop = defineOperation<CropInput, CropInput>({
@@ -96,6 +97,7 @@ export const rotate = defineOperation<RotateInput, RotateArgs>({
   apply(image, args) {
     return image.rotate(args.angle, { background: args.background ?? { r: 0, g: 0, b: 0, alpha: 0 } });
   },
+  addsTransparency: (args) => args.angle % 90 !== 0,
 });
 
 export const flip = defineOperation<boolean, true>({

@@ -15,6 +15,8 @@ export interface Operation<Input, Args> {
   validate(input: Input, field: string): Args;
   /** Add the operation to `image`; `size` lets it refuse what only pixels can tell. */
   apply(image: Sharp, args: Args, size: Size): Sharp;
+  /** Whether the result can have transparent pixels the input lacked (a letterbox, rotated corners). */
+  addsTransparency?(args: Args): boolean;
 }
 
 export function defineOperation<Input, Args>(op: Operation<Input, Args>): Operation<Input, Args> {

@@ -1,8 +1,8 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { ImageFormat } from '../generated/graphql';
-import { applyStep, type JobSpec } from '../operations/catalogue';
+import { addsTransparency, applyStep, type JobSpec } from '../operations/catalogue';
 import type { Size } from '../operations/operation';
-import { chooseFormat, encode } from '../operations/output';
+import { chooseFormat, encode, FORMATS } from '../operations/output';
 import { classifySharpError } from './sharp-errors';
 
 export interface ProcessLimits {
@@ -31,11 +31,14 @@ function displayedSize(meta: Metadata, autoOrient: boolean): Size {
 /**
  * Materialise a step so the next operation sees its result, in the order the
  * client gave (sharp orders operations inside one pipeline by its own rules).
- * Raw pixels are cheapest; uncompressed TIFF when metadata must travel along.
+ * Raw pixels are cheapest, but sharp writes a greyscale image as its one grey
+ * band, dropping alpha; uncompressed PNG keeps alpha, and EXIF and XMP when
+ * metadata must travel along (TIFF keeps only a stub of the EXIF).
  */
-async function materialise(image: Sharp, keepMetadata: boolean): Promise<{ image: Sharp; size: Size }> {
-  if (keepMetadata) {
-    const { data, info } = await image.keepExif().keepXmp().tiff({ compression: 'none' }).toBuffer({ resolveWithObject: true });
+async function materialise(image: Sharp, keepMetadata: boolean, alpha: boolean): Promise<{ image: Sharp; size: Size }> {
+  if (keepMetadata || alpha) {
+    const kept = keepMetadata ? image.keepExif().keepXmp() : image;
+    const { data, info } = await kept.png({ compressionLevel: 0 }).toBuffer({ resolveWithObject: true });
     return { image: sharp(data), size: info };
   }
   const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
@@ -46,7 +49,8 @@ async function materialise(image: Sharp, keepMetadata: boolean): Promise<{ image
 /**
  * Run a job's operations on `input` in order and encode the output. The last
  * operation shares one sharp pipeline with the encoder, so a one-operation job
- * costs what the same call to sharp costs.
+ * costs what the same call to sharp costs, unless the encoder must flatten
+ * transparency.
  */
 export async function processImage(
   input: Buffer,
@@ -61,10 +65,15 @@ export async function processImage(
   let size = displayedSize(meta, spec.autoOrient);
   const steps = spec.operations;
   const total = steps.length + 1;
+  // No operation removes alpha, so once there it stays until the encoder.
+  let alpha = meta.hasAlpha;
   for (let i = 0; i < steps.length; i++) {
     image = await vips(() => applyStep(image, steps[i], size));
-    if (i < steps.length - 1) {
-      ({ image, size } = await vips(() => materialise(image, spec.output.keepMetadata)));
+    alpha ||= addsTransparency(steps[i]);
+    // sharp flattens before any operation in its pipeline, so when the encoder
+    // must flatten, the last operation needs a pass of its own as well.
+    if (i < steps.length - 1 || (alpha && !FORMATS[format].alpha)) {
+      ({ image, size } = await vips(() => materialise(image, spec.output.keepMetadata, alpha)));
       await onStep(i + 1, total);
     }
   }

@@ -37,6 +37,8 @@ export async function startWebServer(backends: Backends, config: Config): Promis
     schema,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
+    // Shutdown order is ours to run (src/process.ts), not Apollo's own signal handlers'.
+    stopOnTerminationSignals: false,
     formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),

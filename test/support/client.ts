@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface JobView {
+  id: string;
+  status: string;
+  progress: number;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  input: { filename: string | null; format: string | null; width: number | null; height: number | null; bytes: number } | null;
+  result: { url: string; format: string; contentType: string; width: number; height: number; bytes: number } | null;
+  error: { code: string; message: string } | null;
+}
+
+export const JOB_FIELDS = `id status progress attempts createdAt updatedAt
+  input { filename format width height bytes }
+  result { url format contentType width height bytes }
+  error { code message }`;
+
+interface GraphQLResponse<T> {
+  data?: T;
+  errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }>;
+}
+
+/** A client of one Darkroom web process, speaking the public protocols only. */
+export class DarkroomClient {
+  constructor(readonly baseUrl: string) {}
+
+  /** createImageJob as a GraphQL multipart request, with the CSRF preflight header. */
+  async createJob(file: string | { name: string; data: Buffer }, input: Record<string, unknown> = {}): Promise<GraphQLResponse<{ createImageJob: JobView }>> {
+    const upload = typeof file === 'string' ? { name: path.basename(file), data: readFileSync(file) } : file;
+    const form = new FormData();
+    form.append(
+      'operations',
+      JSON.stringify({
+        query: `mutation Create($input: CreateImageJobInput!) { createImageJob(input: $input) { ${JOB_FIELDS} } }`,
+        variables: { input: { ...input, file: null } },
+      }),
+    );
+    form.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
+    form.append('0', new Blob([upload.data]), upload.name);
+    const res = await fetch(`${this.baseUrl}/graphql`, { method: 'POST', body: form, headers: { 'Apollo-Require-Preflight': 'true' } });
+    return res.json() as Promise<GraphQLResponse<{ createImageJob: JobView }>>;
+  }
+
+  async submit(file: string | { name: string; data: Buffer }, input: Record<string, unknown> = {}): Promise<JobView> {
+    const response = await this.createJob(file, input);
+    if (!response.data) throw new Error(`createImageJob failed: ${JSON.stringify(response.errors)}`);
+    return response.data.createImageJob;
+  }
+
+  async query<T>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
+    const res = await fetch(`${this.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    return res.json() as Promise<GraphQLResponse<T>>;
+  }
+
+  async job(id: string): Promise<JobView | null> {
+    const response = await this.query<{ job: JobView | null }>(`query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} } }`, { id });
+    if (!response.data) throw new Error(JSON.stringify(response.errors));
+    return response.data.job;
+  }
+
+  /** Every jobUpdated event until the server completes the subscription. */
+  async watch(id: string, timeoutMs = 30000): Promise<JobView[]> {
+    const client = createClient({ url: this.baseUrl.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0 });
+    const events: JobView[] = [];
+    const timer = setTimeout(() => void client.dispose(), timeoutMs);
+    try {
+      const iterator = client.iterate<{ jobUpdated: JobView }>({
+        query: `subscription ($id: ID!) { jobUpdated(id: $id) { ${JOB_FIELDS} } }`,
+        variables: { id },
+      });
+      for await (const result of iterator) {
+        if (result.errors) throw new Error(JSON.stringify(result.errors));
+        events.push(result.data!.jobUpdated);
+      }
+    } finally {
+      clearTimeout(timer);
+      await client.dispose();
+    }
+    return events;
+  }
+
+  async download(url: string): Promise<Response> {
+    return fetch(`${this.baseUrl}${url}`);
+  }
+}
