@@ -9,9 +9,15 @@ export interface Config {
   keyPrefix: string;
   queueName: string;
   jobTtlSeconds: number;
+  finishedInputTtlSeconds: number;
   maxUploadBytes: number;
   maxInputPixels: number;
   workerPrefetch: number;
+  /** Deliveries a job may have before it is failed as WORKER_CRASHED and dead-lettered. */
+  maxAttempts: number;
+  jobTimeoutSeconds: number;
+  /** How long a stopping worker lets the jobs in hand finish before handing them back. */
+  shutdownGraceSeconds: number;
   /** Which environment variable the AMQP URL came from, for the start-up log. */
   amqpUrlSource: string | null;
 }
@@ -73,9 +79,13 @@ export function readConfig(env: Env = process.env): Config {
     keyPrefix: text(env, 'DARKROOM_KEY_PREFIX') ?? 'darkroom:',
     queueName: text(env, 'DARKROOM_QUEUE') ?? 'darkroom.jobs',
     jobTtlSeconds: positiveInt(env, 'JOB_TTL_SECONDS', 24 * 60 * 60),
+    finishedInputTtlSeconds: positiveInt(env, 'FINISHED_INPUT_TTL_SECONDS', 60 * 60),
     maxUploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', 25 * 1024 * 1024),
     maxInputPixels: positiveInt(env, 'MAX_INPUT_PIXELS', 50_000_000),
     workerPrefetch: positiveInt(env, 'WORKER_PREFETCH', 2),
+    maxAttempts: positiveInt(env, 'MAX_ATTEMPTS', 3),
+    jobTimeoutSeconds: positiveInt(env, 'JOB_TIMEOUT_SECONDS', 60),
+    shutdownGraceSeconds: positiveInt(env, 'SHUTDOWN_GRACE_SECONDS', 20),
   };
 }
 

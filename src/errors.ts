@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'PROCESSING_FAILED'
   | 'INPUT_EXPIRED'
+  | 'TIMEOUT'
+  | 'WORKER_CRASHED'
   | 'NOT_FOUND'
   | 'QUEUE_UNAVAILABLE'
   | 'INTERNAL';

@@ -5,6 +5,8 @@ import { errorFields, log } from './log';
 
 export type Role = 'web' | 'worker' | 'all';
 
+const SHUTDOWN_DEADLINE_MS = 28_000;
+
 /**
  * Start-up shared by the three entry points: read the config once, pick the
  * backends, say which are in use, start, and close cleanly on SIGTERM/SIGINT.
@@ -35,6 +37,11 @@ export async function runProcess(
     if (stopping) return;
     stopping = true;
     log.info(`darkroom ${role} stopping`, { signal });
+    // Heroku kills a dyno 30 s after SIGTERM; leave before that with what could be saved.
+    setTimeout(() => {
+      log.error('shutdown overran its deadline, exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     try {
       await stop();
       await backends.close();

@@ -6,9 +6,9 @@ import { startWorker } from './worker/worker';
 runProcess(
   'worker',
   async (backends, config) => {
-    await startWorker(backends, config);
+    const worker = await startWorker(backends, config);
     log.info('worker consuming', { prefetch: config.workerPrefetch });
-    return async () => {};
+    return worker.stop;
   },
   requireSharedBackends,
 ).catch(fatal);

@@ -5,10 +5,10 @@ import { busContract, queueContract, sampleRecord, storeContract } from './suppo
 
 describe('embedded in-memory backends', () => {
   describe('MemoryJobStore', () => {
-    storeContract(() => new MemoryJobStore(3600));
+    storeContract(() => new MemoryJobStore({ recordSeconds: 3600, finishedInputSeconds: 60 }));
 
     test('entries expire after the TTL', async () => {
-      const store = new MemoryJobStore(0.05);
+      const store = new MemoryJobStore({ recordSeconds: 0.05, finishedInputSeconds: 0.05 });
       await store.create(sampleRecord('short'), Buffer.from('x'));
       expect(await store.get('short')).not.toBeNull();
       await new Promise((resolve) => setTimeout(resolve, 80));
@@ -17,7 +17,7 @@ describe('embedded in-memory backends', () => {
     });
 
     test('returns copies, so callers cannot change the stored record', async () => {
-      const store = new MemoryJobStore(3600);
+      const store = new MemoryJobStore({ recordSeconds: 3600, finishedInputSeconds: 60 });
       await store.create(sampleRecord('copy'), Buffer.from('x'));
       const read = await store.get('copy');
       read!.status = 'FAILED';

@@ -7,7 +7,7 @@ import { corpus } from './support/corpus';
 type JobInput = Parameters<typeof validateJobSpec>[0];
 type RGB = [number, number, number];
 
-const LIMITS = { maxInputPixels: 50_000_000 };
+const LIMITS = { maxInputPixels: 50_000_000, timeoutSeconds: 60 };
 
 interface Run {
   result: ProcessedImage;

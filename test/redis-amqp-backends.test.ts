@@ -25,20 +25,25 @@ describe('real Redis and RabbitMQ backends', () => {
   });
 
   describe('RedisJobStore', () => {
-    storeContract(() => new RedisJobStore(commands, keys, 3600));
+    storeContract(() => new RedisJobStore(commands, keys, { recordSeconds: 3600, finishedInputSeconds: 60 }));
 
     test('stores bytes as binary with a TTL on every key', async () => {
-      const store = new RedisJobStore(commands, keys, 120);
+      const store = new RedisJobStore(commands, keys, { recordSeconds: 120, finishedInputSeconds: 30 });
       const input = Buffer.from([0xff, 0xd8, 0x00, 0x80]);
       await store.create(sampleRecord('ttl'), input);
-      await store.putResult('ttl', Buffer.from([1, 2]));
+      await store.putResult('ttl', 1, Buffer.from([1, 2]));
       expect(await commands.strlen(keys.input('ttl'))).toBe(4);
-      for (const key of [keys.job('ttl'), keys.input('ttl'), keys.result('ttl')]) {
+      for (const key of [keys.job('ttl'), keys.input('ttl'), keys.result('ttl', 1)]) {
         const ttl = await commands.ttl(key);
         expect(ttl).toBeGreaterThan(100);
         expect(ttl).toBeLessThanOrEqual(120);
       }
       await store.transition('ttl', ['QUEUED'], { status: 'ACTIVE' });
+      expect(await commands.ttl(keys.job('ttl'))).toBeGreaterThan(100);
+      expect(await commands.ttl(keys.input('ttl'))).toBeGreaterThan(100);
+      // Once the job has ended its input is kept only briefly; record and result stay.
+      await store.transition('ttl', ['ACTIVE'], { status: 'FAILED', error: { code: 'X', message: 'y' } });
+      expect(await commands.ttl(keys.input('ttl'))).toBeLessThanOrEqual(30);
       expect(await commands.ttl(keys.job('ttl'))).toBeGreaterThan(100);
     });
   });
@@ -59,7 +64,7 @@ describe('real Redis and RabbitMQ backends', () => {
     queueContract(() => queue);
 
     beforeAll(async () => {
-      queue = await AmqpJobQueue.open(AMQP_URL, name);
+      queue = await AmqpJobQueue.open(AMQP_URL, name, `${name}-test`);
     });
 
     test('declares a durable quorum queue with a dead-letter queue', async () => {

@@ -1,4 +1,6 @@
+import type { Redis } from 'ioredis';
 import type { Config } from '../config';
+import { errorFields, log } from '../log';
 import { AmqpJobQueue } from './amqp/queue';
 import { MemoryEventBus } from './memory/bus';
 import { MemoryJobQueue } from './memory/queue';
@@ -18,21 +20,23 @@ export async function createBackends(config: Config, role: string): Promise<Back
   let bus: EventBus;
   let queue: JobQueue;
   const description = { store: 'memory (embedded)', bus: 'memory (embedded)', queue: 'memory (embedded)' };
+  const retention = { recordSeconds: config.jobTtlSeconds, finishedInputSeconds: config.finishedInputTtlSeconds };
 
   if (config.redisUrl) {
     const keys = new RedisKeys(config.keyPrefix);
-    const commands = connectRedis(config.redisUrl, `darkroom-${role}`);
-    store = new RedisJobStore(commands, keys, config.jobTtlSeconds);
-    bus = new RedisEventBus(commands, connectRedis(config.redisUrl, `darkroom-${role}-events`), keys);
+    const commands = connectRedis(config.redisUrl, connectionName(config, role));
+    store = new RedisJobStore(commands, keys, retention);
+    bus = new RedisEventBus(commands, connectRedis(config.redisUrl, connectionName(config, `${role}-events`)), keys);
+    void warnIfEvictable(commands);
     description.store = `redis (${redactUrl(config.redisUrl)}, prefix ${config.keyPrefix})`;
     description.bus = 'redis pub/sub';
   } else {
-    store = new MemoryJobStore(config.jobTtlSeconds);
+    store = new MemoryJobStore(retention);
     bus = new MemoryEventBus();
   }
 
   if (config.amqpUrl) {
-    queue = await AmqpJobQueue.open(config.amqpUrl, config.queueName);
+    queue = await AmqpJobQueue.open(config.amqpUrl, config.queueName, connectionName(config, role));
     description.queue = `rabbitmq (${config.amqpUrlSource} ${redactUrl(config.amqpUrl)}, queue ${config.queueName})`;
   } else {
     queue = new MemoryJobQueue();
@@ -49,6 +53,24 @@ export async function createBackends(config: Config, role: string): Promise<Back
       await store.close();
     },
   };
+}
+
+/** Names each connection by deployment (key prefix), role and pid, as RabbitMQ and Redis list them. */
+function connectionName(config: Config, role: string): string {
+  return `darkroom-${config.keyPrefix.replace(/[^A-Za-z0-9._-]/g, '')}-${role}-${process.pid}`;
+}
+
+/** Job keys all carry a TTL, so any policy but noeviction may drop live jobs under memory pressure. */
+async function warnIfEvictable(redis: Redis): Promise<void> {
+  try {
+    const info = await redis.info('memory');
+    const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
+    if (policy && policy !== 'noeviction') {
+      log.warn(`redis maxmemory-policy is ${policy}: under memory pressure Redis may evict job records, inputs and results; set it to noeviction`);
+    }
+  } catch (err) {
+    log.warn('could not read the redis maxmemory-policy', errorFields(err));
+  }
 }
 
 /** Host and port only: URLs carry passwords that must not reach the log. */

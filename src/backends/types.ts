@@ -15,23 +15,40 @@ export interface TransitionOutcome {
   record: JobRecord;
 }
 
+/** How long the store keeps things, in seconds. */
+export interface Retention {
+  /** Job records, and inputs and results while the job is young. */
+  recordSeconds: number;
+  /** Input bytes once their job has ended: nobody needs them any more. */
+  finishedInputSeconds: number;
+}
+
 /** Job records, uploaded input and results: the state every process shares. */
 export interface JobStore {
   create(record: JobRecord, input: Buffer): Promise<void>;
   get(id: string): Promise<JobRecord | null>;
-  /** Atomically apply `patch` if the job's status is one of `from`; null when the job is unknown. */
+  /**
+   * Atomically apply `patch` if the job's status is one of `from`; null when the
+   * job is unknown. Entering a final status shortens the input's time to live.
+   */
   transition(id: string, from: readonly JobStatus[], patch: JobPatch): Promise<TransitionOutcome | null>;
-  /** Forget a job whose hand-off to the queue failed. */
+  /** Forget a job whose hand-off to the queue failed (it has no results yet). */
   remove(id: string): Promise<void>;
   getInput(id: string): Promise<Buffer | null>;
-  putResult(id: string, data: Buffer): Promise<void>;
-  getResult(id: string): Promise<Buffer | null>;
+  /** Results are kept per attempt, so a retry can never mix its bytes with another's. */
+  putResult(id: string, attempt: number, data: Buffer): Promise<void>;
+  getResult(id: string, attempt: number): Promise<Buffer | null>;
   /** Rejects when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export type JobListener = (record: JobRecord) => void;
+export interface JobListener {
+  /** A change of the job, as published. */
+  record(record: JobRecord): void;
+  /** The bus lost its connection and has it back: changes may have been missed, read the store again. */
+  resync(): void;
+}
 
 /** Carries each job change from the process that made it to every subscriber. */
 export interface EventBus {
@@ -46,8 +63,11 @@ export interface Delivery {
   jobId: string;
 }
 
-/** Resolve to acknowledge the delivery; reject to hand it back to the queue. */
-export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
+/**
+ * Resolve 'ack' when the job is settled, 'dead-letter' to set the message aside
+ * for an operator; reject to hand it back to the queue for another try.
+ */
+export type DeliveryHandler = (delivery: Delivery) => Promise<'ack' | 'dead-letter'>;
 
 /** Hands job ids from web processes to workers, at least once. */
 export interface JobQueue {
@@ -55,6 +75,11 @@ export interface JobQueue {
   enqueue(jobId: string): Promise<void>;
   /** Start delivering to `handler`, at most `prefetch` unacknowledged at a time. */
   consume(handler: DeliveryHandler, prefetch: number): Promise<void>;
+  /**
+   * Stop taking deliveries and wait up to `graceMs` for those in hand; any still
+   * running then are handed back to the queue for another worker.
+   */
+  stopConsuming(graceMs: number): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

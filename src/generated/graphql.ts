@@ -116,10 +116,21 @@ export type JobStatus =
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Cancel a job, from any web process. A QUEUED job is CANCELLED at once and no
+   * worker will touch it; an ACTIVE one is CANCELLED at once and its worker stops
+   * at the next operation boundary; a finished job is returned unchanged.
+   */
+  cancelJob: Job;
+  /**
    * Store the uploaded image and queue it for processing. Answers at once with the
    * job in status QUEUED, after the queue has confirmed the hand-off.
    */
   createImageJob: Job;
+};
+
+
+export type MutationCancelJobArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -378,6 +389,7 @@ export type JobErrorResolvers<ContextType = GraphQLContext, ParentType extends R
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  cancelJob?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationCancelJobArgs, 'id'>>;
   createImageJob?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationCreateImageJobArgs, 'input'>>;
 };
 

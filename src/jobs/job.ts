@@ -12,6 +12,8 @@ export interface InputInfo {
 }
 
 export interface ResultInfo {
+  /** Which attempt produced the bytes: the key they are stored under. */
+  attempt: number;
   format: ImageFormat;
   contentType: string;
   width: number;

@@ -10,6 +10,7 @@ const TRANSITIONS = {
   progress: { from: ['ACTIVE'], to: 'ACTIVE' },
   complete: { from: ['ACTIVE'], to: 'COMPLETED' },
   fail: { from: ['QUEUED', 'ACTIVE'], to: 'FAILED' },
+  cancel: { from: ['QUEUED', 'ACTIVE'], to: 'CANCELLED' },
 } as const satisfies Record<string, { from: readonly JobStatus[]; to: JobStatus }>;
 
 export interface Transition {
@@ -47,5 +48,10 @@ export class JobLifecycle {
 
   fail(id: string, error: JobFailure): Promise<Transition | null> {
     return this.move(id, 'fail', { error });
+  }
+
+  /** A finished job stays as it is (`applied` false); an ACTIVE one stops at its worker's next step. */
+  cancel(id: string): Promise<Transition | null> {
+    return this.move(id, 'cancel', { error: null });
   }
 }

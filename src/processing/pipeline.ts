@@ -8,6 +8,8 @@ import { classifySharpError } from './sharp-errors';
 export interface ProcessLimits {
   /** Largest source in pixels; libvips checks it from the header, before decoding. */
   maxInputPixels: number;
+  /** libvips' own limit per pipeline; the worker also guards the whole job. */
+  timeoutSeconds: number;
 }
 
 export interface ProcessedImage {
@@ -35,15 +37,15 @@ function displayedSize(meta: Metadata, autoOrient: boolean): Size {
  * band, dropping alpha; uncompressed PNG keeps alpha, and EXIF and XMP when
  * metadata must travel along (TIFF keeps only a stub of the EXIF).
  */
-async function materialise(image: Sharp, keepMetadata: boolean, alpha: boolean): Promise<{ image: Sharp; size: Size }> {
+async function materialise(image: Sharp, keepMetadata: boolean, alpha: boolean, seconds: number): Promise<{ image: Sharp; size: Size }> {
   if (keepMetadata || alpha) {
     const kept = keepMetadata ? image.keepExif().keepXmp() : image;
     const { data, info } = await kept.png({ compressionLevel: 0 }).toBuffer({ resolveWithObject: true });
-    return { image: sharp(data), size: info };
+    return { image: sharp(data).timeout({ seconds }), size: info };
   }
   const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
   const raw = { width: info.width, height: info.height, channels: info.channels };
-  return { image: sharp(data, { raw }), size: info };
+  return { image: sharp(data, { raw }).timeout({ seconds }), size: info };
 }
 
 /**
@@ -58,7 +60,7 @@ export async function processImage(
   limits: ProcessLimits,
   onStep: StepListener,
 ): Promise<ProcessedImage> {
-  const source = sharp(input, { limitInputPixels: limits.maxInputPixels, failOn: 'warning' });
+  const source = sharp(input, { limitInputPixels: limits.maxInputPixels, failOn: 'warning' }).timeout({ seconds: limits.timeoutSeconds });
   const meta = await vips(() => source.metadata());
   const format = chooseFormat(spec.output.format, meta);
   let image = spec.autoOrient ? source.autoOrient() : source;
@@ -73,7 +75,7 @@ export async function processImage(
     // sharp flattens before any operation in its pipeline, so when the encoder
     // must flatten, the last operation needs a pass of its own as well.
     if (i < steps.length - 1 || (alpha && !FORMATS[format].alpha)) {
-      ({ image, size } = await vips(() => materialise(image, spec.output.keepMetadata, alpha)));
+      ({ image, size } = await vips(() => materialise(image, spec.output.keepMetadata, alpha, limits.timeoutSeconds)));
       await onStep(i + 1, total);
     }
   }

@@ -10,6 +10,9 @@ export function classifySharpError(err: unknown): DarkroomError {
   if (/unsupported image format/i.test(text)) {
     return new DarkroomError('UNSUPPORTED_FORMAT', 'The file is not in an image format Darkroom can read.');
   }
+  if (/^timeout/i.test(text)) {
+    return new DarkroomError('TIMEOUT', 'Processing took longer than this service allows.');
+  }
   if (/exceeds pixel limit/i.test(text)) {
     return new DarkroomError('LIMIT_EXCEEDED', 'The image has more pixels than this service accepts.');
   }

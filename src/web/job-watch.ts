@@ -1,10 +1,13 @@
 import type { Backends } from '../backends/types';
 import { isFinal, type JobRecord } from '../jobs/job';
+import { errorFields, log } from '../log';
 
 /**
  * The stream behind the jobUpdated subscription. It listens first, then reads
  * the record, so no change can fall between the snapshot and the events; it
- * yields only newer versions and ends after a final state.
+ * yields only newer versions and ends after a final state. After the bus
+ * reconnects it reads the record again, so a change made during the outage
+ * still reaches the client.
  */
 class JobWatch implements AsyncIterableIterator<JobRecord> {
   private early: JobRecord[] = [];
@@ -76,7 +79,15 @@ class JobWatch implements AsyncIterableIterator<JobRecord> {
 /** Null when the job is unknown or expired. */
 export async function watchJob(backends: Pick<Backends, 'store' | 'bus'>, id: string): Promise<AsyncIterableIterator<JobRecord> | null> {
   const watch = new JobWatch();
-  const unsubscribe = await backends.bus.subscribe(id, (record) => watch.offer(record));
+  const unsubscribe = await backends.bus.subscribe(id, {
+    record: (record) => watch.offer(record),
+    resync: () => {
+      backends.store.get(id).then(
+        (record) => record && watch.offer(record),
+        (err) => log.warn('could not resync a job watcher', { jobId: id, ...errorFields(err) }),
+      );
+    },
+  });
   let snapshot: JobRecord | null;
   try {
     snapshot = await backends.store.get(id);

@@ -1,7 +1,9 @@
 import { GraphQLError } from 'graphql';
 import { GraphQLUpload } from 'graphql-upload-minimal';
 import type { Resolvers } from '../generated/graphql';
+import { DarkroomError } from '../errors';
 import type { JobRecord } from '../jobs/job';
+import { JobLifecycle } from '../jobs/lifecycle';
 import type { GraphQLContext } from './context';
 import { createJob } from './create-job';
 import { watchJob } from './job-watch';
@@ -17,6 +19,11 @@ export const resolvers: Resolvers<GraphQLContext> = {
   },
   Mutation: {
     createImageJob: (_parent, { input }, context) => createJob(input, context),
+    cancelJob: async (_parent, { id }, { backends }) => {
+      const outcome = await new JobLifecycle(backends).cancel(id);
+      if (!outcome) throw new DarkroomError('NOT_FOUND', `No job ${id}: it does not exist or has expired.`);
+      return outcome.record;
+    },
   },
   Subscription: {
     jobUpdated: {

@@ -14,7 +14,7 @@ export function resultsHandler(store: JobStore): RequestHandler<{ id: string }> 
     try {
       const id = req.params.id;
       const record = await store.get(id);
-      const data = record?.status === 'COMPLETED' && record.result ? await store.getResult(id) : null;
+      const data = record?.status === 'COMPLETED' && record.result ? await store.getResult(id, record.result.attempt) : null;
       if (!record?.result || !data) {
         res.status(404).json({ error: { code: 'NOT_FOUND', message: `No result for job ${id}: unknown, not finished or expired.` } });
         return;

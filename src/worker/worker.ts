@@ -1,59 +1,129 @@
 import type { Backends } from '../backends/types';
 import type { Config } from '../config';
 import { DarkroomError } from '../errors';
+import type { JobRecord } from '../jobs/job';
 import { JobLifecycle } from '../jobs/lifecycle';
-import { log } from '../log';
+import { errorFields, log } from '../log';
 import { FORMATS } from '../operations/output';
-import { processImage } from '../processing/pipeline';
+import { processImage, type ProcessedImage, type ProcessLimits, type StepListener } from '../processing/pipeline';
+
+export type ImageProcessor = (
+  input: Buffer,
+  spec: JobRecord['spec'],
+  limits: ProcessLimits,
+  onStep: StepListener,
+) => Promise<ProcessedImage>;
+
+/** Thrown at a step boundary when the job is no longer ACTIVE (cancelled from a web process). */
+class JobStopped extends Error {
+  constructor(readonly status: string) {
+    super(`job is ${status}`);
+  }
+}
 
 /**
- * Handle one delivery. Resolving acks the message; an error from Redis or the
- * like rejects, so the broker hands the job to a worker again. A bad image is
- * not such an error: the job ends FAILED and the message is acked.
+ * Handle one delivery. Resolving 'ack' settles the message; an error from Redis
+ * or the like rejects, so the broker hands the job to a worker again. A bad
+ * image is not such an error: the job ends FAILED and the message is acked.
  */
-export function jobHandler(backends: Backends, config: Config): (jobId: string) => Promise<void> {
+export function jobHandler(
+  backends: Backends,
+  config: Config,
+  processor: ImageProcessor = processImage,
+): (jobId: string) => Promise<'ack' | 'dead-letter'> {
   const lifecycle = new JobLifecycle(backends);
+  const limits = { maxInputPixels: config.maxInputPixels, timeoutSeconds: config.jobTimeoutSeconds };
+
   return async (jobId) => {
-    const started = await lifecycle.start(jobId);
-    if (!started) {
+    const current = await backends.store.get(jobId);
+    if (!current) {
       log.warn('skipped a job that is unknown or expired', { jobId });
-      return;
+      return 'ack';
     }
-    if (!started.applied) {
-      log.info('skipped a job that already ended', { jobId, status: started.record.status });
-      return;
+    // Still ACTIVE with every attempt used: the earlier workers died holding it.
+    if (current.status === 'ACTIVE' && current.attempts >= config.maxAttempts) {
+      const failed = await lifecycle.fail(jobId, {
+        code: 'WORKER_CRASHED',
+        message: `The job stopped its worker ${current.attempts} times and was set aside for an operator.`,
+      });
+      log.error('job failed after repeated worker crashes; dead-lettered', { jobId, attempts: current.attempts });
+      return failed?.applied ? 'dead-letter' : 'ack';
     }
-    const { spec } = started.record;
+    const started = await lifecycle.start(jobId);
+    if (!started?.applied) {
+      log.info('skipped a job that already ended', { jobId, status: started?.record.status });
+      return 'ack';
+    }
+    const { spec, attempts } = started.record;
     const input = await backends.store.getInput(jobId);
     if (!input) {
       await lifecycle.fail(jobId, { code: 'INPUT_EXPIRED', message: 'The uploaded image expired before a worker could process it.' });
-      return;
+      return 'ack';
     }
     const begun = Date.now();
-    let processed;
+    let processed: ProcessedImage;
     try {
-      processed = await processImage(input, spec, { maxInputPixels: config.maxInputPixels }, (done, total) =>
-        lifecycle.progress(jobId, Math.floor((100 * done) / total)).then(() => undefined),
+      processed = await withinTime(
+        processor(input, spec, limits, async (done, total) => {
+          const moved = await lifecycle.progress(jobId, Math.floor((100 * done) / total));
+          if (!moved?.applied) throw new JobStopped(moved?.record.status ?? 'gone');
+        }),
+        config.jobTimeoutSeconds,
       );
     } catch (err) {
+      if (err instanceof JobStopped) {
+        log.info('job stopped at a step boundary', { jobId, status: err.status });
+        return 'ack';
+      }
       if (!(err instanceof DarkroomError)) throw err;
       await lifecycle.fail(jobId, { code: err.code, message: err.message });
       log.info('job failed', { jobId, code: err.code, message: err.message });
-      return;
+      return 'ack';
     }
-    await backends.store.putResult(jobId, processed.data);
-    await lifecycle.complete(jobId, {
+    await backends.store.putResult(jobId, attempts, processed.data);
+    const completed = await lifecycle.complete(jobId, {
+      attempt: attempts,
       format: processed.format,
       contentType: FORMATS[processed.format].contentType,
       width: processed.width,
       height: processed.height,
       bytes: processed.data.length,
     });
-    log.info('job completed', { jobId, ms: Date.now() - begun, bytes: processed.data.length });
+    if (completed?.applied) log.info('job completed', { jobId, attempt: attempts, ms: Date.now() - begun, bytes: processed.data.length });
+    else log.info('job ended elsewhere while processing', { jobId, status: completed?.record.status });
+    return 'ack';
   };
 }
 
-export async function startWorker(backends: Backends, config: Config): Promise<void> {
-  const handle = jobHandler(backends, config);
+/**
+ * The overall guard on top of sharp's own timeout: libvips cannot be
+ * interrupted mid-call, but the job ends TIMEOUT and the worker goes on.
+ */
+function withinTime<T>(work: Promise<T>, seconds: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DarkroomError('TIMEOUT', `Processing took longer than the ${seconds} s this service allows.`)),
+      seconds * 1000 + 1000,
+    );
+  });
+  return Promise.race([work, guard]).finally(() => clearTimeout(timer));
+}
+
+export interface Worker {
+  stop(): Promise<void>;
+}
+
+export async function startWorker(backends: Backends, config: Config, processor?: ImageProcessor): Promise<Worker> {
+  const handle = jobHandler(backends, config, processor);
   await backends.queue.consume(({ jobId }) => handle(jobId), config.workerPrefetch);
+  return {
+    async stop() {
+      try {
+        await backends.queue.stopConsuming(config.shutdownGraceSeconds * 1000);
+      } catch (err) {
+        log.warn('could not stop consuming cleanly', errorFields(err));
+      }
+    },
+  };
 }

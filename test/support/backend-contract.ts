@@ -32,10 +32,12 @@ export function storeContract(getStore: () => JobStore): void {
     await store.create(record, input);
     expect(await store.get(record.id)).toEqual(record);
     expect(await store.getInput(record.id)).toEqual(input);
-    expect(await store.getResult(record.id)).toBeNull();
+    expect(await store.getResult(record.id, 1)).toBeNull();
     const result = Buffer.from([9, 0, 8, 255]);
-    await store.putResult(record.id, result);
-    expect(await store.getResult(record.id)).toEqual(result);
+    await store.putResult(record.id, 1, result);
+    await store.putResult(record.id, 2, Buffer.from('second attempt'));
+    expect(await store.getResult(record.id, 1)).toEqual(result);
+    expect(await store.getResult(record.id, 2)).toEqual(Buffer.from('second attempt'));
   });
 
   test('unknown jobs read as null', async () => {
@@ -53,7 +55,7 @@ export function storeContract(getStore: () => JobStore): void {
     expect(started).toMatchObject({ applied: true, record: { status: 'ACTIVE', attempts: 1, version: 2, progress: 0 } });
     const refused = await store.transition(record.id, ['QUEUED'], { status: 'FAILED', error: { code: 'X', message: 'y' } });
     expect(refused).toMatchObject({ applied: false, record: { status: 'ACTIVE', version: 2, error: null } });
-    const result = { format: 'PNG' as const, contentType: 'image/png', width: 10, height: 5, bytes: 99 };
+    const result = { attempt: 1, format: 'PNG' as const, contentType: 'image/png', width: 10, height: 5, bytes: 99 };
     const done = await store.transition(record.id, ['ACTIVE'], { status: 'COMPLETED', progress: 100, result });
     expect(done?.record).toMatchObject({ status: 'COMPLETED', progress: 100, result, version: 3, attempts: 1 });
     expect(await store.get(record.id)).toEqual(done?.record);
@@ -71,15 +73,13 @@ export function storeContract(getStore: () => JobStore): void {
     expect((await store.get(record.id))?.attempts).toBe(1);
   });
 
-  test('remove forgets record, input and result', async () => {
+  test('remove forgets record and input', async () => {
     const store = getStore();
     const record = sampleRecord(nextId());
     await store.create(record, Buffer.from('x'));
-    await store.putResult(record.id, Buffer.from('y'));
     await store.remove(record.id);
     expect(await store.get(record.id)).toBeNull();
     expect(await store.getInput(record.id)).toBeNull();
-    expect(await store.getResult(record.id)).toBeNull();
   });
 }
 
@@ -90,9 +90,10 @@ export function busContract(getBus: () => EventBus): void {
     const b: JobRecord[] = [];
     const other: JobRecord[] = [];
     const record = sampleRecord(nextId());
-    const stopA = await bus.subscribe(record.id, (r) => a.push(r));
-    const stopB = await bus.subscribe(record.id, (r) => b.push(r));
-    const stopOther = await bus.subscribe('someone-else', (r) => other.push(r));
+    const into = (list: JobRecord[]) => ({ record: (r: JobRecord) => list.push(r), resync: () => undefined });
+    const stopA = await bus.subscribe(record.id, into(a));
+    const stopB = await bus.subscribe(record.id, into(b));
+    const stopOther = await bus.subscribe('someone-else', into(other));
     await bus.publish({ ...record, progress: 40, version: 5 });
     await eventually('both listeners', async () => a.length === 1 && b.length === 1);
     expect(a[0]).toEqual({ ...record, progress: 40, version: 5 });
@@ -123,6 +124,7 @@ export function queueContract(getQueue: () => JobQueue): void {
         throw new Error('hand it back');
       }
       seen.push(jobId);
+      return 'ack';
     }, 2);
     for (const id of ['job-1', 'job-2', 'job-3', 'job-4', 'job-5']) await queue.enqueue(id);
     await eventually('all five jobs', async () => seen.length === 5);

@@ -1,4 +1,4 @@
-import amqplib, { type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
+import amqplib, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
 import { DarkroomError } from '../../errors';
 import { errorFields, log } from '../../log';
 import type { DeliveryHandler, JobQueue } from '../types';
@@ -9,6 +9,12 @@ const CONFIRM_TIMEOUT_MS = 10_000;
 interface Consumer {
   handler: DeliveryHandler;
   prefetch: number;
+}
+
+/** A message being handled; `settle` acks, dead-letters or hands it back, once. */
+interface InFlight {
+  done: Promise<void>;
+  settle(outcome: 'ack' | 'dead-letter' | 'requeue'): void;
 }
 
 /** Name of the queue that holds messages an operator should inspect. */
@@ -26,12 +32,16 @@ export class AmqpJobQueue implements JobQueue {
   private model: ChannelModel | null = null;
   private publisher: ConfirmChannel | null = null;
   private consumer: Consumer | null = null;
+  private consumerChannel: { channel: Channel; tag: string } | null = null;
+  private readonly inFlight = new Set<InFlight>();
 
   private constructor(private readonly queue: string) {}
 
-  static async open(url: string, queue: string): Promise<AmqpJobQueue> {
+  /** `name` shows in RabbitMQ's connection list, so an operator can tell processes apart. */
+  static async open(url: string, queue: string, name: string): Promise<AmqpJobQueue> {
     const self = new AmqpJobQueue(queue);
     self.connection = await amqplib.connect(url, {
+      clientProperties: { connection_name: name },
       recovery: {
         initialDelay: 200,
         maxDelay: 5000,
@@ -43,6 +53,7 @@ export class AmqpJobQueue implements JobQueue {
     self.connection.on('disconnect', (err: Error) => {
       self.model = null;
       self.publisher = null;
+      self.consumerChannel = null;
       log.warn('rabbitmq connection lost, reconnecting', { error: err?.message });
     });
     self.connection.on('connect', () => log.info('rabbitmq connected', { queue }));
@@ -74,17 +85,38 @@ export class AmqpJobQueue implements JobQueue {
     const channel = await model.createChannel();
     channel.on('error', (err) => log.warn('rabbitmq consume channel error', { error: err.message }));
     await channel.prefetch(consumer.prefetch);
-    await channel.consume(this.queue, (message) => {
-      if (!message) return;
-      const jobId = message.content.toString('utf8');
-      consumer.handler({ jobId }).then(
-        () => settle(() => channel.ack(message)),
-        (err) => {
-          log.warn('delivery handed back to rabbitmq', { jobId, ...errorFields(err) });
-          settle(() => channel.nack(message, false, true));
-        },
-      );
+    const { consumerTag } = await channel.consume(this.queue, (message) => {
+      if (message) this.deliver(channel, message, consumer.handler);
     });
+    this.consumerChannel = { channel, tag: consumerTag };
+  }
+
+  private deliver(channel: Channel, message: ConsumeMessage, handler: DeliveryHandler): void {
+    const jobId = message.content.toString('utf8');
+    let settled = false;
+    const entry: InFlight = {
+      done: Promise.resolve(),
+      settle: (outcome) => {
+        if (settled) return;
+        settled = true;
+        this.inFlight.delete(entry);
+        try {
+          if (outcome === 'ack') channel.ack(message);
+          else channel.nack(message, false, outcome === 'requeue');
+        } catch (err) {
+          // The channel closed meanwhile; the broker redelivers the message anyway.
+          log.warn('could not settle a delivery, the broker will redeliver it', { jobId, ...errorFields(err) });
+        }
+      },
+    };
+    entry.done = handler({ jobId }).then(
+      (outcome) => entry.settle(outcome),
+      (err) => {
+        log.warn('delivery handed back to rabbitmq', { jobId, ...errorFields(err) });
+        entry.settle('requeue');
+      },
+    );
+    this.inFlight.add(entry);
   }
 
   async enqueue(jobId: string): Promise<void> {
@@ -115,6 +147,22 @@ export class AmqpJobQueue implements JobQueue {
     if (this.model) await this.startConsumer(this.model, this.consumer);
   }
 
+  async stopConsuming(graceMs: number): Promise<void> {
+    this.consumer = null;
+    const current = this.consumerChannel;
+    if (current) await current.channel.cancel(current.tag).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight].map((entry) => entry.done)),
+      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
+    clearTimeout(timer);
+    for (const entry of [...this.inFlight]) {
+      log.warn('handing an unfinished job back to rabbitmq at shutdown');
+      entry.settle('requeue');
+    }
+  }
+
   async ping(): Promise<void> {
     if (!this.publisher) throw new Error('not connected to RabbitMQ');
   }
@@ -127,13 +175,4 @@ export class AmqpJobQueue implements JobQueue {
 
 function unavailable(detail: string): DarkroomError {
   return new DarkroomError('QUEUE_UNAVAILABLE', `The job queue is not available right now (${detail}); try again shortly.`);
-}
-
-/** An ack or nack on a channel that closed meanwhile throws; the broker redelivers the message anyway. */
-function settle(action: () => void): void {
-  try {
-    action();
-  } catch (err) {
-    log.warn('could not settle a delivery, the broker will redeliver it', errorFields(err));
-  }
 }

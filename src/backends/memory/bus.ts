@@ -10,9 +10,10 @@ export class MemoryEventBus implements EventBus {
   }
 
   async subscribe(jobId: string, listener: JobListener): Promise<() => Promise<void>> {
-    this.emitter.on(jobId, listener);
+    const onRecord = (record: JobRecord) => listener.record(record);
+    this.emitter.on(jobId, onRecord);
     return async () => {
-      this.emitter.off(jobId, listener);
+      this.emitter.off(jobId, onRecord);
     };
   }
 

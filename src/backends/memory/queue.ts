@@ -7,10 +7,11 @@ const REDELIVERY_DELAY_MS = 1000;
 /** The embedded queue for one-process mode: at-least-once within this process's life. */
 export class MemoryJobQueue implements JobQueue {
   private readonly pending: string[] = [];
+  /** Job ids set aside for an operator, like RabbitMQ's dead-letter queue. */
+  readonly deadLetters: string[] = [];
   private handler: DeliveryHandler | null = null;
   private prefetch = 1;
-  private inFlight = 0;
-  private closed = false;
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   async enqueue(jobId: string): Promise<void> {
@@ -25,10 +26,12 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   private pump(): void {
-    while (!this.closed && this.handler && this.inFlight < this.prefetch && this.pending.length > 0) {
+    while (this.handler && this.inFlight.size < this.prefetch && this.pending.length > 0) {
       const jobId = this.pending.shift()!;
-      this.inFlight++;
-      this.handler({ jobId })
+      const delivery: Promise<void> = this.handler({ jobId })
+        .then((outcome) => {
+          if (outcome === 'dead-letter') this.deadLetters.push(jobId);
+        })
         .catch((err) => {
           log.warn('delivery handed back to the embedded queue', { jobId, ...errorFields(err) });
           const timer = setTimeout(() => {
@@ -39,16 +42,27 @@ export class MemoryJobQueue implements JobQueue {
           this.timers.add(timer);
         })
         .finally(() => {
-          this.inFlight--;
+          this.inFlight.delete(delivery);
           this.pump();
         });
+      this.inFlight.add(delivery);
     }
+  }
+
+  async stopConsuming(graceMs: number): Promise<void> {
+    this.handler = null;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.handler = null;
     for (const timer of this.timers) clearTimeout(timer);
   }
 }

@@ -1,6 +1,8 @@
-import type { JobRecord, JobStatus } from '../../jobs/job';
-import type { JobPatch, JobStore, TransitionOutcome } from '../types';
+import { isFinal, type JobRecord, type JobStatus } from '../../jobs/job';
+import type { JobPatch, JobStore, Retention, TransitionOutcome } from '../types';
 import { applyPatch } from '../patch';
+
+const SWEEP_INTERVAL_MS = 60_000;
 
 interface Entry<T> {
   value: T;
@@ -12,8 +14,9 @@ export class MemoryJobStore implements JobStore {
   private readonly records = new Map<string, Entry<JobRecord>>();
   private readonly inputs = new Map<string, Entry<Buffer>>();
   private readonly results = new Map<string, Entry<Buffer>>();
+  private lastSweep = Date.now();
 
-  constructor(private readonly ttlSeconds: number) {}
+  constructor(private readonly retention: Retention) {}
 
   private live<T>(map: Map<string, Entry<T>>, id: string): T | null {
     const entry = map.get(id);
@@ -25,11 +28,22 @@ export class MemoryJobStore implements JobStore {
     return entry.value;
   }
 
-  private entry<T>(value: T): Entry<T> {
-    return { value, expiresAt: Date.now() + this.ttlSeconds * 1000 };
+  private entry<T>(value: T, seconds = this.retention.recordSeconds): Entry<T> {
+    return { value, expiresAt: Date.now() + seconds * 1000 };
+  }
+
+  /** Expired entries are dropped when read; this drops the ones nobody reads again. */
+  private sweep(): void {
+    const now = Date.now();
+    if (now - this.lastSweep < SWEEP_INTERVAL_MS) return;
+    this.lastSweep = now;
+    for (const map of [this.records, this.inputs, this.results] as Map<string, Entry<unknown>>[]) {
+      for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
+    }
   }
 
   async create(record: JobRecord, input: Buffer): Promise<void> {
+    this.sweep();
     this.records.set(record.id, this.entry(structuredClone(record)));
     this.inputs.set(record.id, this.entry(input));
   }
@@ -45,25 +59,26 @@ export class MemoryJobStore implements JobStore {
     if (!from.includes(record.status)) return { applied: false, record: structuredClone(record) };
     const next = applyPatch(record, patch, new Date().toISOString());
     this.records.get(id)!.value = next;
+    const input = this.inputs.get(id);
+    if (input && isFinal(next.status)) this.inputs.set(id, this.entry(input.value, this.retention.finishedInputSeconds));
     return { applied: true, record: structuredClone(next) };
   }
 
   async remove(id: string): Promise<void> {
     this.records.delete(id);
     this.inputs.delete(id);
-    this.results.delete(id);
   }
 
   async getInput(id: string): Promise<Buffer | null> {
     return this.live(this.inputs, id);
   }
 
-  async putResult(id: string, data: Buffer): Promise<void> {
-    this.results.set(id, this.entry(data));
+  async putResult(id: string, attempt: number, data: Buffer): Promise<void> {
+    this.results.set(`${id}:${attempt}`, this.entry(data));
   }
 
-  async getResult(id: string): Promise<Buffer | null> {
-    return this.live(this.results, id);
+  async getResult(id: string, attempt: number): Promise<Buffer | null> {
+    return this.live(this.results, `${id}:${attempt}`);
   }
 
   async ping(): Promise<void> {}

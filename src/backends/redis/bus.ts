@@ -7,6 +7,8 @@ import type { RedisKeys } from './keys';
 /**
  * Redis pub/sub, one channel per job. A process holds one subscriber
  * connection and subscribes to a channel once however many clients watch it.
+ * ioredis resubscribes after a reconnect; listeners are then told to resync,
+ * since whatever was published during the outage is gone.
  */
 export class RedisEventBus implements EventBus {
   private readonly listeners = new Map<string, Set<JobListener>>();
@@ -17,6 +19,22 @@ export class RedisEventBus implements EventBus {
     private readonly keys: RedisKeys,
   ) {
     subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
+    let connectedBefore = subscriber.status === 'ready';
+    subscriber.on('ready', () => {
+      if (connectedBefore) this.resyncAll();
+      connectedBefore = true;
+    });
+  }
+
+  private resyncAll(): void {
+    // The PING answers after ioredis' resubscriptions, so nothing can slip between them and the resync.
+    this.subscriber.ping().then(
+      () => {
+        log.info('redis subscriber reconnected, resyncing watchers', { channels: this.listeners.size });
+        for (const listeners of this.listeners.values()) for (const listener of listeners) listener.resync();
+      },
+      (err) => log.warn('could not resync watchers after a reconnect', errorFields(err)),
+    );
   }
 
   private dispatch(channel: string, message: string): void {
@@ -29,7 +47,7 @@ export class RedisEventBus implements EventBus {
       log.warn('ignored an unreadable job event', { channel, ...errorFields(err) });
       return;
     }
-    for (const listener of listeners) listener(record);
+    for (const listener of listeners) listener.record(record);
   }
 
   async publish(record: JobRecord): Promise<void> {

@@ -10,8 +10,8 @@ export class RedisKeys {
     return `${this.prefix}input:${id}`;
   }
 
-  result(id: string): string {
-    return `${this.prefix}result:${id}`;
+  result(id: string, attempt: number): string {
+    return `${this.prefix}result:${id}:${attempt}`;
   }
 
   events(id: string): string {

@@ -1,14 +1,16 @@
 import type { Redis } from 'ioredis';
-import type { JobRecord, JobStatus } from '../../jobs/job';
-import type { JobPatch, JobStore, TransitionOutcome } from '../types';
+import { isFinal, type JobRecord, type JobStatus } from '../../jobs/job';
+import type { JobPatch, JobStore, Retention, TransitionOutcome } from '../types';
 import { fromHash, json, pairsToHash, toHash } from './job-hash';
 import type { RedisKeys } from './keys';
 
 /**
  * Compare-and-set on the job hash: the change applies only when the current
  * status is one of the allowed ones, so two processes can never both move a job.
- * KEYS[1] job hash; ARGV[1] ",STATUS,STATUS,"; ARGV[2] "1" to count an attempt;
- * ARGV[3…] field/value pairs to set.
+ * Entering a final status shortens the input's TTL in the same step.
+ * KEYS[1] job hash, KEYS[2] input bytes; ARGV[1] ",STATUS,STATUS,"; ARGV[2] "1"
+ * to count an attempt; ARGV[3] the input's new TTL in seconds, "0" to keep it;
+ * ARGV[4…] field/value pairs to set.
  */
 const TRANSITION_SCRIPT = `
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -18,14 +20,15 @@ if not string.find(ARGV[1], ',' .. status .. ',', 1, true) then
 end
 if ARGV[2] == '1' then redis.call('HINCRBY', KEYS[1], 'attempts', 1) end
 redis.call('HINCRBY', KEYS[1], 'version', 1)
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+if ARGV[3] ~= '0' then redis.call('EXPIRE', KEYS[2], ARGV[3]) end
 return {1, redis.call('HGETALL', KEYS[1])}
 `;
 
 type TransitionReply = [number, string[]] | null;
 
 interface TransitionCommand {
-  darkroomTransition(key: string, ...args: string[]): Promise<TransitionReply>;
+  darkroomTransition(jobKey: string, inputKey: string, ...args: string[]): Promise<TransitionReply>;
 }
 
 export class RedisJobStore implements JobStore {
@@ -34,9 +37,9 @@ export class RedisJobStore implements JobStore {
   constructor(
     redis: Redis,
     private readonly keys: RedisKeys,
-    private readonly ttlSeconds: number,
+    private readonly retention: Retention,
   ) {
-    redis.defineCommand('darkroomTransition', { numberOfKeys: 1, lua: TRANSITION_SCRIPT });
+    redis.defineCommand('darkroomTransition', { numberOfKeys: 2, lua: TRANSITION_SCRIPT });
     this.redis = redis as Redis & TransitionCommand;
   }
 
@@ -45,8 +48,8 @@ export class RedisJobStore implements JobStore {
     await this.redis
       .multi()
       .hset(key, toHash(record))
-      .expire(key, this.ttlSeconds)
-      .set(this.keys.input(record.id), input, 'EX', this.ttlSeconds)
+      .expire(key, this.retention.recordSeconds)
+      .set(this.keys.input(record.id), input, 'EX', this.retention.recordSeconds)
       .exec();
   }
 
@@ -62,8 +65,10 @@ export class RedisJobStore implements JobStore {
     if (patch.error !== undefined) fields.push('error', json(patch.error));
     const reply = await this.redis.darkroomTransition(
       this.keys.job(id),
+      this.keys.input(id),
       `,${from.join(',')},`,
       patch.addAttempt ? '1' : '0',
+      isFinal(patch.status) ? String(this.retention.finishedInputSeconds) : '0',
       ...fields,
     );
     if (!reply) return null;
@@ -71,19 +76,19 @@ export class RedisJobStore implements JobStore {
   }
 
   async remove(id: string): Promise<void> {
-    await this.redis.del(this.keys.job(id), this.keys.input(id), this.keys.result(id));
+    await this.redis.del(this.keys.job(id), this.keys.input(id));
   }
 
   async getInput(id: string): Promise<Buffer | null> {
     return this.redis.getBuffer(this.keys.input(id));
   }
 
-  async putResult(id: string, data: Buffer): Promise<void> {
-    await this.redis.set(this.keys.result(id), data, 'EX', this.ttlSeconds);
+  async putResult(id: string, attempt: number, data: Buffer): Promise<void> {
+    await this.redis.set(this.keys.result(id, attempt), data, 'EX', this.retention.recordSeconds);
   }
 
-  async getResult(id: string): Promise<Buffer | null> {
-    return this.redis.getBuffer(this.keys.result(id));
+  async getResult(id: string, attempt: number): Promise<Buffer | null> {
+    return this.redis.getBuffer(this.keys.result(id, attempt));
   }
 
   async ping(): Promise<void> {
