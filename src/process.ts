@@ -42,9 +42,12 @@ export async function runProcess(
       log.error('shutdown overran its deadline, exiting');
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
+    const begun = Date.now();
     try {
       await stop();
+      log.info(`darkroom ${role} drained`, { ms: Date.now() - begun });
       await backends.close();
+      log.info(`darkroom ${role} stopped`, { ms: Date.now() - begun });
     } catch (err) {
       log.error('error while stopping', errorFields(err));
     }

@@ -29,6 +29,10 @@ export async function startWebServer(backends: Backends, config: Config): Promis
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
+  // Outlive the idle timeouts of routers and clients, so the server is never the
+  // one closing a kept-alive connection just as a request is sent on it.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   const wsServer = new WebSocketServer({ server, path: '/graphql' });
   const wsCleanup = useServer<Record<string, unknown>>({ schema, context: () => context }, wsServer);
