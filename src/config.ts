@@ -1,3 +1,7 @@
+import type { JobLimits } from './operations/operation';
+import { ALL_INPUT_FORMATS } from './processing/input-policy';
+import type { ProcessLimits } from './processing/pipeline';
+
 /**
  * All configuration, read from the environment once at start-up. A bad value
  * stops the process with an error that names the variable.
@@ -12,6 +16,10 @@ export interface Config {
   finishedInputTtlSeconds: number;
   maxUploadBytes: number;
   maxInputPixels: number;
+  maxFrames: number;
+  allowedInputFormats: ReadonlySet<string>;
+  maxOutputDimension: number;
+  maxOperations: number;
   workerPrefetch: number;
   /** Deliveries a job may have before it is failed as WORKER_CRASHED and dead-lettered. */
   maxAttempts: number;
@@ -53,6 +61,17 @@ function port(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+function formatList(env: Env, name: string, fallback: string[]): ReadonlySet<string> {
+  const raw = text(env, name);
+  if (raw === null) return new Set(fallback);
+  const names = raw.split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
+  const unknown = names.filter((n) => !(ALL_INPUT_FORMATS as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new ConfigError(name, `must list formats among ${ALL_INPUT_FORMATS.join(', ')}; got "${raw}"`);
+  }
+  return new Set(names);
+}
+
 function url(env: Env, name: string, schemes: string[]): string | null {
   const raw = text(env, name);
   if (raw === null) return null;
@@ -82,10 +101,30 @@ export function readConfig(env: Env = process.env): Config {
     finishedInputTtlSeconds: positiveInt(env, 'FINISHED_INPUT_TTL_SECONDS', 60 * 60),
     maxUploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', 25 * 1024 * 1024),
     maxInputPixels: positiveInt(env, 'MAX_INPUT_PIXELS', 50_000_000),
+    maxFrames: positiveInt(env, 'MAX_FRAMES', 100),
+    allowedInputFormats: formatList(env, 'ALLOWED_INPUT_FORMATS', ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif']),
+    maxOutputDimension: positiveInt(env, 'MAX_OUTPUT_DIMENSION', 10000),
+    maxOperations: positiveInt(env, 'MAX_OPERATIONS', 20),
     workerPrefetch: positiveInt(env, 'WORKER_PREFETCH', 2),
     maxAttempts: positiveInt(env, 'MAX_ATTEMPTS', 3),
     jobTimeoutSeconds: positiveInt(env, 'JOB_TIMEOUT_SECONDS', 60),
     shutdownGraceSeconds: positiveInt(env, 'SHUTDOWN_GRACE_SECONDS', 20),
+  };
+}
+
+/** What the operation validation enforces, from the configured limits. */
+export function jobLimits(config: Config): JobLimits {
+  return { maxDimension: config.maxOutputDimension, maxOperations: config.maxOperations };
+}
+
+/** What the input check and the pipeline enforce, from the configured limits. */
+export function processLimits(config: Config): ProcessLimits {
+  return {
+    allowedFormats: config.allowedInputFormats,
+    maxInputPixels: config.maxInputPixels,
+    maxFrames: config.maxFrames,
+    maxOutputDimension: config.maxOutputDimension,
+    timeoutSeconds: config.jobTimeoutSeconds,
   };
 }
 

@@ -3,11 +3,13 @@ import { DarkroomError, type ErrorCode } from '../src/errors';
 import { validateJobSpec } from '../src/operations/catalogue';
 import { processImage, type ProcessedImage } from '../src/processing/pipeline';
 import { corpus } from './support/corpus';
+import { processLimits, readConfig } from '../src/config';
 
 type JobInput = Parameters<typeof validateJobSpec>[0];
 type RGB = [number, number, number];
 
-const LIMITS = { maxInputPixels: 50_000_000, timeoutSeconds: 60 };
+// The defaults, with SVG let in so the default-format rule can be checked on it.
+const LIMITS = processLimits(readConfig({ ALLOWED_INPUT_FORMATS: 'jpeg,png,webp,gif,tiff,avif,svg' }));
 
 interface Run {
   result: ProcessedImage;

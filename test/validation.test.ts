@@ -1,5 +1,6 @@
 import { DarkroomError } from '../src/errors';
-import { MAX_OPERATIONS, validateJobSpec } from '../src/operations/catalogue';
+import { validateJobSpec } from '../src/operations/catalogue';
+import { DEFAULT_JOB_LIMITS } from '../src/operations/operation';
 import type { ImageOperation } from '../src/generated/graphql';
 
 type JobInput = Parameters<typeof validateJobSpec>[0];
@@ -132,11 +133,18 @@ describe('output', () => {
 describe('the operation list', () => {
   const flips = (n: number): ImageOperation[] => Array.from({ length: n }, () => ({ flip: true }));
 
-  it(`takes at most ${MAX_OPERATIONS} operations`, () => {
-    expect(MAX_OPERATIONS).toBe(20);
+  it('takes at most 20 operations by default', () => {
+    expect(DEFAULT_JOB_LIMITS.maxOperations).toBe(20);
     expect(validateJobSpec({ operations: flips(20) }).operations).toHaveLength(20);
     const err = expectRefused({ operations: flips(21) }, 'operations');
     expect(err.message).toContain('21');
+  });
+
+  it('follows configured limits', () => {
+    const limits = { maxOperations: 2, maxDimension: 500 };
+    expect(() => validateJobSpec({ operations: flips(3) }, limits)).toThrow(/at most 2 operations/);
+    expect(() => validateJobSpec({ operations: [{ resize: { width: 501 } }] }, limits)).toThrow(/operations\[0\]\.resize\.width.*1 to 500/);
+    expect(validateJobSpec({ operations: [{ resize: { width: 500 } }] }, limits).operations).toHaveLength(1);
   });
 
   it('names the entry at fault by its index', () => {

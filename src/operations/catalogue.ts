@@ -4,7 +4,7 @@ import { badInput } from '../errors';
 import { grayscale } from './colour';
 import { blur, sharpen } from './filters';
 import { crop, flip, flop, resize, rotate } from './geometry';
-import type { Operation, Size } from './operation';
+import { DEFAULT_JOB_LIMITS, type JobLimits, type Operation, type Size } from './operation';
 import { validateOutput, type OutputSpec } from './output';
 
 /** Every operation a job can ask for, by its name in the ImageOperation input. */
@@ -13,8 +13,6 @@ const CATALOGUE = { resize, crop, rotate, flip, flop, grayscale, blur, sharpen }
 };
 
 export type OperationName = keyof typeof CATALOGUE;
-
-export const MAX_OPERATIONS = 20;
 
 /** A validated operation as stored in the job record and replayed by the worker. */
 export interface OperationStep {
@@ -33,7 +31,7 @@ function isOperationName(name: string): name is OperationName {
   return Object.prototype.hasOwnProperty.call(CATALOGUE, name);
 }
 
-function validateOperation(op: ImageOperation, field: string): OperationStep | null {
+function validateOperation(op: ImageOperation, field: string, limits: JobLimits): OperationStep | null {
   const given = Object.entries(op).filter(([, value]) => value != null);
   if (given.length !== 1) throw badInput(field, 'give exactly one operation per list entry');
   const [name, value] = given[0];
@@ -41,17 +39,17 @@ function validateOperation(op: ImageOperation, field: string): OperationStep | n
   // `flip: false` and the like ask for nothing.
   if (value === false) return null;
   const operation = CATALOGUE[name] as Operation<unknown, unknown>;
-  return { name, args: operation.validate(value, `${field}.${name}`) };
+  return { name, args: operation.validate(value, `${field}.${name}`, limits) };
 }
 
-export function validateJobSpec(input: Omit<CreateImageJobInput, 'file'>): JobSpec {
+export function validateJobSpec(input: Omit<CreateImageJobInput, 'file'>, limits: JobLimits = DEFAULT_JOB_LIMITS): JobSpec {
   const operations = input.operations ?? [];
-  if (operations.length > MAX_OPERATIONS) {
-    throw badInput('operations', `at most ${MAX_OPERATIONS} operations per job, got ${operations.length}`);
+  if (operations.length > limits.maxOperations) {
+    throw badInput('operations', `at most ${limits.maxOperations} operations per job, got ${operations.length}`);
   }
   return {
     operations: operations
-      .map((op, i) => validateOperation(op, `operations[${i}]`))
+      .map((op, i) => validateOperation(op, `operations[${i}]`, limits))
       .filter((step): step is OperationStep => step !== null),
     output: validateOutput(input.output),
     autoOrient: input.autoOrient ?? true,

@@ -1,9 +1,6 @@
 import sharp from 'sharp';
 import { badInput } from '../errors';
 
-/** Largest output side Darkroom will produce. */
-export const MAX_DIMENSION = 10000;
-
 export function integer(value: number, field: string, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw badInput(field, `must be a whole number from ${min} to ${max}, got ${value}`);

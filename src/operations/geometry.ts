@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { CropInput, ResizeFit, ResizeInput, ResizePosition, RotateInput } from '../generated/graphql';
 import { badInput } from '../errors';
-import { colour, finite, integer, MAX_DIMENSION } from './checks';
+import { colour, finite, integer } from './checks';
 import { defineOperation } from './operation';
 
 const FITS: Record<ResizeFit, keyof sharp.FitEnum> = {
@@ -36,9 +36,9 @@ export interface ResizeArgs {
 }
 
 export const resize = defineOperation<ResizeInput, ResizeArgs>({
-  validate(input, field) {
-    const width = input.width == null ? null : integer(input.width, `${field}.width`, 1, MAX_DIMENSION);
-    const height = input.height == null ? null : integer(input.height, `${field}.height`, 1, MAX_DIMENSION);
+  validate(input, field, limits) {
+    const width = input.width == null ? null : integer(input.width, `${field}.width`, 1, limits.maxDimension);
+    const height = input.height == null ? null : integer(input.height, `${field}.height`, 1, limits.maxDimension);
     if (width === null && height === null) throw badInput(field, 'give width, height or both');
     return {
       width,
@@ -63,12 +63,12 @@ export const resize = defineOperation<ResizeInput, ResizeArgs>({
 });
 
 export const crop = defineOperation<CropInput, CropInput>({
-  validate(input, field) {
+  validate(input, field, limits) {
     return {
       left: integer(input.left, `${field}.left`, 0, Number.MAX_SAFE_INTEGER),
       top: integer(input.top, `${field}.top`, 0, Number.MAX_SAFE_INTEGER),
-      width: integer(input.width, `${field}.width`, 1, MAX_DIMENSION),
-      height: integer(input.height, `${field}.height`, 1, MAX_DIMENSION),
+      width: integer(input.width, `${field}.width`, 1, limits.maxDimension),
+      height: integer(input.height, `${field}.height`, 1, limits.maxDimension),
     };
   },
   apply(image, args, size) {

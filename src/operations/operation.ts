@@ -6,13 +6,22 @@ export interface Size {
   height: number;
 }
 
+/** The configurable bounds that validation enforces (see Config). */
+export interface JobLimits {
+  /** Largest side, in pixels, of anything a job asks for. */
+  maxDimension: number;
+  maxOperations: number;
+}
+
+export const DEFAULT_JOB_LIMITS: JobLimits = { maxDimension: 10000, maxOperations: 20 };
+
 /**
  * One entry of the operation catalogue: how its GraphQL arguments are checked
  * (up front, before anything is stored or queued) and how it is added to sharp.
  */
 export interface Operation<Input, Args> {
   /** Check and normalise; throws BAD_USER_INPUT naming `field`. */
-  validate(input: Input, field: string): Args;
+  validate(input: Input, field: string, limits: JobLimits): Args;
   /** Add the operation to `image`; `size` lets it refuse what only pixels can tell. */
   apply(image: Sharp, args: Args, size: Size): Sharp;
   /** Whether the result can have transparent pixels the input lacked (a letterbox, rotated corners). */

@@ -3,13 +3,24 @@ import type { ImageFormat } from '../generated/graphql';
 import { addsTransparency, applyStep, type JobSpec } from '../operations/catalogue';
 import type { Size } from '../operations/operation';
 import { chooseFormat, encode, FORMATS } from '../operations/output';
+import { DarkroomError } from '../errors';
+import { inspectInput, type InputPolicy } from './input-policy';
 import { classifySharpError } from './sharp-errors';
 
-export interface ProcessLimits {
-  /** Largest source in pixels; libvips checks it from the header, before decoding. */
-  maxInputPixels: number;
+export interface ProcessLimits extends InputPolicy {
+  /** Largest side of any image a job makes, along the way or at the end. */
+  maxOutputDimension: number;
   /** libvips' own limit per pipeline; the worker also guards the whole job. */
   timeoutSeconds: number;
+}
+
+function checkSize(size: Size, limits: ProcessLimits): void {
+  if (size.width > limits.maxOutputDimension || size.height > limits.maxOutputDimension) {
+    throw new DarkroomError(
+      'LIMIT_EXCEEDED',
+      `The job would make a ${size.width}x${size.height} image; this service makes at most ${limits.maxOutputDimension} pixels a side.`,
+    );
+  }
 }
 
 export interface ProcessedImage {
@@ -60,8 +71,8 @@ export async function processImage(
   limits: ProcessLimits,
   onStep: StepListener,
 ): Promise<ProcessedImage> {
+  const meta = await inspectInput(input, limits);
   const source = sharp(input, { limitInputPixels: limits.maxInputPixels, failOn: 'warning' }).timeout({ seconds: limits.timeoutSeconds });
-  const meta = await vips(() => source.metadata());
   const format = chooseFormat(spec.output.format, meta);
   let image = spec.autoOrient ? source.autoOrient() : source;
   let size = displayedSize(meta, spec.autoOrient);
@@ -76,10 +87,12 @@ export async function processImage(
     // must flatten, the last operation needs a pass of its own as well.
     if (i < steps.length - 1 || (alpha && !FORMATS[format].alpha)) {
       ({ image, size } = await vips(() => materialise(image, spec.output.keepMetadata, alpha, limits.timeoutSeconds)));
+      checkSize(size, limits);
       await onStep(i + 1, total);
     }
   }
   const { data, info } = await vips(() => encode(image, spec.output, format).toBuffer({ resolveWithObject: true }));
+  checkSize(info, limits);
   return { data, format, width: info.width, height: info.height };
 }
 

@@ -7,6 +7,9 @@ import { DarkroomError } from '../errors';
 export function classifySharpError(err: unknown): DarkroomError {
   if (err instanceof DarkroomError) return err;
   const text = err instanceof Error ? err.message : String(err);
+  if (/buffer is empty/i.test(text)) {
+    return new DarkroomError('INVALID_IMAGE', 'The file is empty.');
+  }
   if (/unsupported image format/i.test(text)) {
     return new DarkroomError('UNSUPPORTED_FORMAT', 'The file is not in an image format Darkroom can read.');
   }

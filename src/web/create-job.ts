@@ -3,18 +3,23 @@ import type { CreateImageJobInput } from '../generated/graphql';
 import type { JobRecord } from '../jobs/job';
 import { errorFields, log } from '../log';
 import { validateJobSpec } from '../operations/catalogue';
+import { jobLimits, processLimits } from '../config';
+import { inspectInput } from '../processing/input-policy';
 import type { GraphQLContext } from './context';
 import { describeInput, readUpload } from './upload';
 
 /**
- * Validate, store the input and the record, then hand the job id to the queue.
+ * Validate the arguments and the image's header, store the input and the
+ * record, then hand the job id to the queue.
  * Answers only after the broker confirmed; if it cannot, the record is removed
  * so nothing claims to be QUEUED that no worker will ever see.
  */
 export async function createJob(input: CreateImageJobInput, { backends, config }: GraphQLContext): Promise<JobRecord> {
-  const spec = validateJobSpec(input);
+  const spec = validateJobSpec(input, jobLimits(config));
   const upload = await input.file;
   const data = await readUpload(upload.createReadStream(), config.maxUploadBytes);
+  // Refuse at once what the header already condemns; the worker checks again.
+  const meta = await inspectInput(data, processLimits(config));
   const now = new Date().toISOString();
   const record: JobRecord = {
     id: randomUUID(),
@@ -25,7 +30,7 @@ export async function createJob(input: CreateImageJobInput, { backends, config }
     createdAt: now,
     updatedAt: now,
     spec,
-    input: await describeInput(data, upload.filename || null),
+    input: describeInput(meta, data.length, upload.filename || null),
     result: null,
     error: null,
   };

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import sharp from 'sharp';
+import type { Metadata } from 'sharp';
 import { DarkroomError } from '../errors';
 import type { InputInfo } from '../jobs/job';
 import { formatOf } from '../operations/output';
@@ -30,19 +30,13 @@ function tooLarge(maxBytes: number): DarkroomError {
   return new DarkroomError('PAYLOAD_TOO_LARGE', `The file is larger than the ${maxBytes} bytes this service accepts.`);
 }
 
-/**
- * What the header says about the upload. A file sharp cannot read is still
- * accepted here: the worker fails the job with the precise reason.
- */
-export async function describeInput(data: Buffer, filename: string | null): Promise<InputInfo> {
-  const info: InputInfo = { filename, format: null, width: null, height: null, bytes: data.length };
-  try {
-    const meta = await sharp(data).metadata();
-    info.format = formatOf(meta);
-    info.width = meta.autoOrient?.width ?? meta.width ?? null;
-    info.height = meta.autoOrient?.height ?? meta.height ?? null;
-  } catch {
-    // Unreadable header: left for the worker to report.
-  }
-  return info;
+/** What the header says about the upload, as displayed (EXIF orientation applied). */
+export function describeInput(meta: Metadata, bytes: number, filename: string | null): InputInfo {
+  return {
+    filename,
+    format: formatOf(meta),
+    width: meta.autoOrient?.width ?? meta.width ?? null,
+    height: meta.autoOrient?.height ?? meta.height ?? null,
+    bytes,
+  };
 }

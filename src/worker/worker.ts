@@ -1,5 +1,5 @@
 import type { Backends } from '../backends/types';
-import type { Config } from '../config';
+import { processLimits, type Config } from '../config';
 import { DarkroomError } from '../errors';
 import type { JobRecord } from '../jobs/job';
 import { JobLifecycle } from '../jobs/lifecycle';
@@ -32,7 +32,7 @@ export function jobHandler(
   processor: ImageProcessor = processImage,
 ): (jobId: string) => Promise<'ack' | 'dead-letter'> {
   const lifecycle = new JobLifecycle(backends);
-  const limits = { maxInputPixels: config.maxInputPixels, timeoutSeconds: config.jobTimeoutSeconds };
+  const limits = processLimits(config);
 
   return async (jobId) => {
     const current = await backends.store.get(jobId);

@@ -63,7 +63,9 @@ export function pipelineScenarios(deployment: () => Deployment): void {
 
   test('a damaged image ends FAILED with a clear code, and the next job still completes', async () => {
     const { submitter, reader } = deployment();
-    const bad = await submitter.submit(corpusPath('corrupt-header.jpg'), { operations: [{ resize: { width: 100 } }] });
+    // Its header is sound (2725x2225), so only decoding finds the damage: in the worker.
+    const bad = await submitter.submit(corpusPath('truncated.jpg'), { operations: [{ resize: { width: 100 } }] });
+    expect(bad.input).toMatchObject({ format: 'JPEG', width: 2725, height: 2225 });
     const badEvents = await reader.watch(bad.id);
     const failed = badEvents[badEvents.length - 1];
     expect(failed.status).toBe('FAILED');
@@ -75,6 +77,20 @@ export function pipelineScenarios(deployment: () => Deployment): void {
     const good = await submitter.submit(corpusPath('Landscape_6.jpg'), { operations: [{ resize: { width: 300 } }] });
     const goodEvents = await reader.watch(good.id);
     expect(goodEvents[goodEvents.length - 1]).toMatchObject({ status: 'COMPLETED', result: { format: 'JPEG', width: 300, height: 225 } });
+  });
+
+  test('a file whose header already condemns it is refused at once, with its code', async () => {
+    const { submitter } = deployment();
+    for (const [file, code] of [
+      ['corrupt-header.jpg', 'INVALID_IMAGE'],
+      ['relax.jp2', 'UNSUPPORTED_FORMAT'],
+      ['giant-image.jpg', 'LIMIT_EXCEEDED'],
+      ['circle.svg', 'UNSUPPORTED_FORMAT'],
+    ]) {
+      const response = await submitter.createJob(corpusPath(file), { operations: [{ resize: { width: 100 } }] });
+      expect([file, response.errors?.[0].extensions?.code]).toEqual([file, code]);
+      expect(response.data).toBeFalsy();
+    }
   });
 
   test('bad arguments are refused before anything is queued, naming the field', async () => {

@@ -1,0 +1,68 @@
+import sharp, { type Metadata } from 'sharp';
+import { DarkroomError } from '../errors';
+import { classifySharpError } from './sharp-errors';
+
+/** What Darkroom agrees to decode, judged from the file's header before any pixel is decoded. */
+export interface InputPolicy {
+  /** Lower-case names as `inputFormatName` gives them. */
+  allowedFormats: ReadonlySet<string>;
+  /** Counting every frame of an animation, as imgproxy does. */
+  maxInputPixels: number;
+  maxFrames: number;
+}
+
+export const ALL_INPUT_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heic', 'svg'] as const;
+
+/** The format by its bytes, never by the filename or declared MIME type. */
+export function inputFormatName(meta: Pick<Metadata, 'format' | 'compression'>): string {
+  if (meta.format === 'heif') return meta.compression === 'av1' ? 'avif' : 'heic';
+  return meta.format;
+}
+
+/**
+ * SVG is rendered only when it needs nothing from outside: no external
+ * references (file:, http:, relative paths), no @import, no entities.
+ */
+function assertSelfContainedSvg(data: Buffer): void {
+  const text = data.toString('utf8');
+  const external =
+    /<!ENTITY|<!DOCTYPE[^>]*\[/i.test(text) ||
+    /@import/i.test(text) ||
+    /\b(?:xlink:)?href\s*=\s*["'](?!#|data:)/i.test(text) ||
+    /url\(\s*["']?(?!#|data:)/i.test(text);
+  if (external) {
+    throw new DarkroomError('UNSUPPORTED_FORMAT', 'The SVG refers to files or addresses outside itself, which this service does not follow.');
+  }
+}
+
+/** The header's metadata, or a refusal with a stable code and a message for people. */
+export async function inspectInput(data: Buffer, policy: InputPolicy): Promise<Metadata> {
+  if (data.length === 0) throw new DarkroomError('INVALID_IMAGE', 'The file is empty.');
+  let meta: Metadata;
+  try {
+    meta = await sharp(data, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw classifySharpError(err);
+  }
+  const format = inputFormatName(meta);
+  if (!policy.allowedFormats.has(format)) {
+    throw new DarkroomError(
+      'UNSUPPORTED_FORMAT',
+      `${format.toUpperCase()} images are not accepted here; send one of ${[...policy.allowedFormats].join(', ').toUpperCase()}.`,
+    );
+  }
+  if (format === 'svg') assertSelfContainedSvg(data);
+  const frames = meta.pages ?? 1;
+  if (frames > policy.maxFrames) {
+    throw new DarkroomError('LIMIT_EXCEEDED', `The animation has ${frames} frames; this service accepts at most ${policy.maxFrames}.`);
+  }
+  const pixels = (meta.width ?? 0) * (meta.height ?? 0) * frames;
+  if (pixels > policy.maxInputPixels) {
+    const megapixels = (n: number) => `${(n / 1e6).toFixed(1)} megapixels`;
+    throw new DarkroomError(
+      'LIMIT_EXCEEDED',
+      `The image has ${megapixels(pixels)}${frames > 1 ? ` over ${frames} frames` : ''}; this service accepts at most ${megapixels(policy.maxInputPixels)}.`,
+    );
+  }
+  return meta;
+}
