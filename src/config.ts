@@ -15,6 +15,8 @@ export interface Config {
   jobTtlSeconds: number;
   finishedInputTtlSeconds: number;
   maxUploadBytes: number;
+  /** Body limit for JSON requests and multipart fields other than the file. */
+  maxRequestBytes: number;
   maxInputPixels: number;
   maxFrames: number;
   allowedInputFormats: ReadonlySet<string>;
@@ -100,6 +102,7 @@ export function readConfig(env: Env = process.env): Config {
     jobTtlSeconds: positiveInt(env, 'JOB_TTL_SECONDS', 24 * 60 * 60),
     finishedInputTtlSeconds: positiveInt(env, 'FINISHED_INPUT_TTL_SECONDS', 60 * 60),
     maxUploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', 25 * 1024 * 1024),
+    maxRequestBytes: positiveInt(env, 'MAX_REQUEST_BYTES', 100 * 1024),
     maxInputPixels: positiveInt(env, 'MAX_INPUT_PIXELS', 50_000_000),
     maxFrames: positiveInt(env, 'MAX_FRAMES', 100),
     allowedInputFormats: formatList(env, 'ALLOWED_INPUT_FORMATS', ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif']),

@@ -31,9 +31,13 @@ describe('defaults', () => {
       autoOrient: true,
     });
     expect(validateJobSpec(one({ resize: { width: 10 } })).operations).toEqual([
-      { name: 'resize', args: { width: 10, height: null, fit: 'COVER', position: 'CENTER', withoutEnlargement: false, background: null } },
+      {
+        name: 'resize',
+        field: 'operations[0].resize',
+        args: { width: 10, height: null, fit: 'COVER', position: 'CENTER', withoutEnlargement: false, background: null },
+      },
     ]);
-    expect(validateJobSpec(one({ sharpen: {} })).operations).toEqual([{ name: 'sharpen', args: { sigma: null } }]);
+    expect(validateJobSpec(one({ sharpen: {} })).operations).toEqual([{ name: 'sharpen', field: 'operations[0].sharpen', args: { sigma: null } }]);
   });
 
   it('keeps the given order and drops entries that ask for nothing', () => {

@@ -1,6 +1,6 @@
 import type { Sharp } from 'sharp';
 import type { CreateImageJobInput, ImageOperation } from '../generated/graphql';
-import { badInput } from '../errors';
+import { badInput, DarkroomError } from '../errors';
 import { grayscale } from './colour';
 import { blur, sharpen } from './filters';
 import { crop, flip, flop, resize, rotate } from './geometry';
@@ -18,6 +18,8 @@ export type OperationName = keyof typeof CATALOGUE;
 export interface OperationStep {
   name: OperationName;
   args: unknown;
+  /** Where it stands in the request, e.g. "operations[2].crop", for messages. */
+  field: string;
 }
 
 /** Everything the worker needs to know about what to do, validated before the job is stored. */
@@ -38,8 +40,8 @@ function validateOperation(op: ImageOperation, field: string, limits: JobLimits)
   if (!isOperationName(name)) throw badInput(field, `unknown operation "${name}"`);
   // `flip: false` and the like ask for nothing.
   if (value === false) return null;
-  const operation = CATALOGUE[name] as Operation<unknown, unknown>;
-  return { name, args: operation.validate(value, `${field}.${name}`, limits) };
+  const operation = CATALOGUE[name as OperationName] as Operation<unknown, unknown>;
+  return { name, args: operation.validate(value, `${field}.${name}`, limits), field: `${field}.${name}` };
 }
 
 export function validateJobSpec(input: Omit<CreateImageJobInput, 'file'>, limits: JobLimits = DEFAULT_JOB_LIMITS): JobSpec {
@@ -56,12 +58,40 @@ export function validateJobSpec(input: Omit<CreateImageJobInput, 'file'>, limits
   };
 }
 
+function operationOf(step: OperationStep): Operation<unknown, unknown> {
+  return CATALOGUE[step.name] as Operation<unknown, unknown>;
+}
+
 export function applyStep(image: Sharp, step: OperationStep, size: Size): Sharp {
-  const operation = CATALOGUE[step.name] as Operation<unknown, unknown>;
+  const operation = operationOf(step);
+  operation.checkFits?.(step.args, size, step.field);
   return operation.apply(image, step.args, size);
 }
 
+/**
+ * Walk the job's steps over the sizes they will make, before any pixel is
+ * decoded: refuse a step that would exceed `maxDimension`, and arguments that
+ * cannot fit while the sizes are known exactly (the worker checks the rest).
+ */
+export function planSizes(steps: readonly OperationStep[], start: Size, maxDimension: number): void {
+  let size = start;
+  let exact = true;
+  for (const step of steps) {
+    const operation = operationOf(step);
+    if (exact) operation.checkFits?.(step.args, size, step.field);
+    const next = operation.resultSize?.(step.args, size) ?? { size, exact: true };
+    size = next.size;
+    exact &&= next.exact;
+    if (size.width > maxDimension || size.height > maxDimension) {
+      throw new DarkroomError(
+        'LIMIT_EXCEEDED',
+        `${step.field} would make a ${size.width}x${size.height} image; this service makes at most ${maxDimension} pixels a side.`,
+        step.field,
+      );
+    }
+  }
+}
+
 export function addsTransparency(step: OperationStep): boolean {
-  const operation = CATALOGUE[step.name] as Operation<unknown, unknown>;
-  return operation.addsTransparency?.(step.args) ?? false;
+  return operationOf(step).addsTransparency?.(step.args) ?? false;
 }

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { CropInput, ResizeFit, ResizeInput, ResizePosition, RotateInput } from '../generated/graphql';
 import { badInput } from '../errors';
 import { colour, finite, integer } from './checks';
-import { defineOperation } from './operation';
+import { defineOperation, type Size } from './operation';
 
 const FITS: Record<ResizeFit, keyof sharp.FitEnum> = {
   COVER: 'cover',
@@ -25,6 +25,10 @@ const POSITIONS: Record<ResizePosition, string | number> = {
   ATTENTION: sharp.strategy.attention,
   ENTROPY: sharp.strategy.entropy,
 };
+
+function scaled(size: Size, scale: number): Size {
+  return { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
+}
 
 export interface ResizeArgs {
   width: number | null;
@@ -49,6 +53,17 @@ export const resize = defineOperation<ResizeInput, ResizeArgs>({
       background: input.background == null ? null : colour(input.background, `${field}.background`),
     };
   },
+  resultSize(args, size) {
+    if (args.width !== null && args.height !== null) {
+      if (args.fit === 'INSIDE' || args.fit === 'OUTSIDE') {
+        const pick = args.fit === 'INSIDE' ? Math.min : Math.max;
+        return { size: scaled(size, pick(args.width / size.width, args.height / size.height)), exact: false };
+      }
+      return { size: { width: args.width, height: args.height }, exact: !args.withoutEnlargement };
+    }
+    const scale = args.width !== null ? args.width / size.width : args.height! / size.height;
+    return { size: scaled(size, scale), exact: false };
+  },
   apply(image, args) {
     return image.resize({
       width: args.width ?? undefined,
@@ -71,15 +86,16 @@ export const crop = defineOperation<CropInput, CropInput>({
       height: integer(input.height, `${field}.height`, 1, limits.maxDimension),
     };
   },
-  apply(image, args, size) {
+  resultSize: (args) => ({ size: { width: args.width, height: args.height }, exact: true }),
+  checkFits(args, size, field) {
     if (args.left + args.width > size.width || args.top + args.height > size.height) {
       throw badInput(
-        'crop',
+        field,
         `the area ${args.width}x${args.height} at ${args.left},${args.top} reaches outside the ${size.width}x${size.height} image`,
       );
     }
-    return image.extract(args);
   },
+  apply: (image, args) => image.extract(args),
 });
 
 export interface RotateArgs {
@@ -98,6 +114,17 @@ export const rotate = defineOperation<RotateInput, RotateArgs>({
     return image.rotate(args.angle, { background: args.background ?? { r: 0, g: 0, b: 0, alpha: 0 } });
   },
   addsTransparency: (args) => args.angle % 90 !== 0,
+  resultSize(args, size) {
+    if (args.angle % 90 === 0) {
+      const quarter = Math.abs(args.angle / 90) % 2 === 1;
+      return { size: quarter ? { width: size.height, height: size.width } : size, exact: true };
+    }
+    const radians = (args.angle * Math.PI) / 180;
+    const cos = Math.abs(Math.cos(radians));
+    const sin = Math.abs(Math.sin(radians));
+    const box = { width: Math.ceil(size.width * cos + size.height * sin), height: Math.ceil(size.width * sin + size.height * cos) };
+    return { size: box, exact: false };
+  },
 });
 
 export const flip = defineOperation<boolean, true>({

@@ -26,6 +26,14 @@ export interface Operation<Input, Args> {
   apply(image: Sharp, args: Args, size: Size): Sharp;
   /** Whether the result can have transparent pixels the input lacked (a letterbox, rotated corners). */
   addsTransparency?(args: Args): boolean;
+  /**
+   * The size this step makes from `size`, for checking a whole job before any
+   * pixel is decoded; `exact` is false where libvips' rounding may differ by a
+   * pixel. Omitted: the size does not change.
+   */
+  resultSize?(args: Args, size: Size): { size: Size; exact: boolean };
+  /** Refuse, naming `field`, arguments that do not fit an image of `size`. */
+  checkFits?(args: Args, size: Size, field: string): void;
 }
 
 export function defineOperation<Input, Args>(op: Operation<Input, Args>): Operation<Input, Args> {

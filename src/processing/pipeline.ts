@@ -1,6 +1,6 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { ImageFormat } from '../generated/graphql';
-import { addsTransparency, applyStep, type JobSpec } from '../operations/catalogue';
+import { addsTransparency, applyStep, planSizes, type JobSpec } from '../operations/catalogue';
 import type { Size } from '../operations/operation';
 import { chooseFormat, encode, FORMATS } from '../operations/output';
 import { DarkroomError } from '../errors';
@@ -33,7 +33,7 @@ export interface ProcessedImage {
 /** Called after each materialised step: `done` of `total` steps (operations plus encoding). */
 export type StepListener = (done: number, total: number) => Promise<void>;
 
-function displayedSize(meta: Metadata, autoOrient: boolean): Size {
+export function displayedSize(meta: Metadata, autoOrient: boolean): Size {
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   // EXIF orientations 5 to 8 turn the image a quarter, swapping its sides.
@@ -72,10 +72,11 @@ export async function processImage(
   onStep: StepListener,
 ): Promise<ProcessedImage> {
   const meta = await inspectInput(input, limits);
-  const source = sharp(input, { limitInputPixels: limits.maxInputPixels, failOn: 'warning' }).timeout({ seconds: limits.timeoutSeconds });
+  let size = displayedSize(meta, spec.autoOrient);
+  planSizes(spec.operations, size, limits.maxOutputDimension);
+  const source = await vips(() => sharp(input, { limitInputPixels: limits.maxInputPixels, failOn: 'warning' }).timeout({ seconds: limits.timeoutSeconds }));
   const format = chooseFormat(spec.output.format, meta);
   let image = spec.autoOrient ? source.autoOrient() : source;
-  let size = displayedSize(meta, spec.autoOrient);
   const steps = spec.operations;
   const total = steps.length + 1;
   // No operation removes alpha, so once there it stays until the encoder.

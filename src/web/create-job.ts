@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { CreateImageJobInput } from '../generated/graphql';
 import type { JobRecord } from '../jobs/job';
 import { errorFields, log } from '../log';
-import { validateJobSpec } from '../operations/catalogue';
+import { planSizes, validateJobSpec } from '../operations/catalogue';
+import { displayedSize } from '../processing/pipeline';
 import { jobLimits, processLimits } from '../config';
 import { inspectInput } from '../processing/input-policy';
 import type { GraphQLContext } from './context';
@@ -17,9 +18,10 @@ import { describeInput, readUpload } from './upload';
 export async function createJob(input: CreateImageJobInput, { backends, config }: GraphQLContext): Promise<JobRecord> {
   const spec = validateJobSpec(input, jobLimits(config));
   const upload = await input.file;
-  const data = await readUpload(upload.createReadStream(), config.maxUploadBytes);
+  const data = await readUpload(upload, config.maxUploadBytes);
   // Refuse at once what the header already condemns; the worker checks again.
   const meta = await inspectInput(data, processLimits(config));
+  planSizes(spec.operations, displayedSize(meta, spec.autoOrient), config.maxOutputDimension);
   const now = new Date().toISOString();
   const record: JobRecord = {
     id: randomUUID(),

@@ -1,3 +1,4 @@
+import type { ErrorRequestHandler } from 'express';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { DarkroomError } from '../errors';
@@ -19,9 +20,31 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const { message, extensions } = darkroomGraphQLError(original);
     return { message, path: formatted.path, locations: formatted.locations, extensions };
   }
+  const clientError = clientErrorOf(original);
+  if (clientError) return { message: clientError.message, path: formatted.path, extensions: { code: clientError.code } };
   if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
     log.error('unexpected error in a GraphQL request', errorFields(original));
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL' } };
   }
   return formatted;
 }
+
+/** What the body parsers and the upload middleware say of a bad request, as a client error. */
+export function clientErrorOf(err: unknown): { status: number; code: string; message: string } | null {
+  const status = (err as { status?: number; statusCode?: number })?.status ?? (err as { statusCode?: number })?.statusCode;
+  if (!status || status < 400 || status >= 500) return null;
+  const message = err instanceof Error ? err.message : 'Bad request';
+  if (status === 413) return { status, code: 'PAYLOAD_TOO_LARGE', message: `The request is too large (${message}).` };
+  return { status, code: 'BAD_REQUEST', message: `The request is malformed: ${message}` };
+}
+
+/** Last express handler: client mistakes get their 4xx and code, anything else a bare 500. */
+export const httpErrorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  const clientError = clientErrorOf(err);
+  if (clientError) {
+    res.status(clientError.status).json({ errors: [{ message: clientError.message, extensions: { code: clientError.code } }] });
+    return;
+  }
+  log.error('unexpected error in an HTTP request', errorFields(err));
+  res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL' } }] });
+};

@@ -9,11 +9,11 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Backends } from '../backends/types';
 import type { Config } from '../config';
-import { errorFields, log } from '../log';
 import type { GraphQLContext } from './context';
-import { formatError } from './graphql-errors';
+import { formatError, httpErrorHandler } from './graphql-errors';
 import { healthHandler } from './health';
 import { resultsHandler } from './results';
+import { parserFileLimit } from './upload';
 import { buildSchema } from './schema';
 
 export interface WebServer {
@@ -63,14 +63,11 @@ export async function startWebServer(backends: Backends, config: Config): Promis
   app.get('/results/:id', resultsHandler(backends.store));
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
-    graphqlUploadExpress({ maxFileSize: config.maxUploadBytes, maxFiles: 1 }),
+    express.json({ limit: config.maxRequestBytes }),
+    graphqlUploadExpress({ maxFileSize: parserFileLimit(config.maxUploadBytes), maxFiles: 1, maxFieldSize: config.maxRequestBytes }),
     expressMiddleware(apollo, { context: async () => context }),
   );
-  app.use(((err, _req, res, _next) => {
-    log.error('unexpected error in an HTTP request', errorFields(err));
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal server error' } });
-  }) as express.ErrorRequestHandler);
+  app.use(httpErrorHandler);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

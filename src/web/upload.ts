@@ -1,14 +1,20 @@
 import type { Readable } from 'node:stream';
+import type { FileUpload } from 'graphql-upload-minimal';
 import type { Metadata } from 'sharp';
 import { DarkroomError } from '../errors';
 import type { InputInfo } from '../jobs/job';
 import { formatOf } from '../operations/output';
 
-/** Collect an upload stream, stopping as soon as it passes `maxBytes`. */
-export async function readUpload(stream: Readable, maxBytes: number): Promise<Buffer> {
+/**
+ * Collect an upload, refusing it as soon as it passes `maxBytes`. The
+ * multipart parser is set to stop one byte past the limit, so a cut-off file
+ * is always recognised here rather than stored short.
+ */
+export async function readUpload(upload: FileUpload, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   try {
+    const stream: Readable = upload.createReadStream();
     for await (const chunk of stream) {
       total += chunk.length;
       if (total > maxBytes) {
@@ -19,11 +25,15 @@ export async function readUpload(stream: Readable, maxBytes: number): Promise<Bu
     }
   } catch (err) {
     if (err instanceof DarkroomError) throw err;
-    // graphql-upload-minimal cuts the stream at its own maxFileSize with a 413-status error.
     if ((err as { status?: number }).status === 413) throw tooLarge(maxBytes);
     throw new DarkroomError('BAD_USER_INPUT', 'The upload was interrupted before the whole file arrived.');
   }
   return Buffer.concat(chunks, total);
+}
+
+/** Set on the multipart parser: one byte more than we accept, so we see the excess. */
+export function parserFileLimit(maxBytes: number): number {
+  return maxBytes + 1;
 }
 
 function tooLarge(maxBytes: number): DarkroomError {

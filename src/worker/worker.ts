@@ -6,6 +6,7 @@ import { JobLifecycle } from '../jobs/lifecycle';
 import { errorFields, log } from '../log';
 import { FORMATS } from '../operations/output';
 import { processImage, type ProcessedImage, type ProcessLimits, type StepListener } from '../processing/pipeline';
+import { classifySharpError } from '../processing/sharp-errors';
 
 export type ImageProcessor = (
   input: Buffer,
@@ -13,6 +14,13 @@ export type ImageProcessor = (
   limits: ProcessLimits,
   onStep: StepListener,
 ) => Promise<ProcessedImage>;
+
+/** Redis failed while the image was being processed: the job is handed back, not failed. */
+class BackendFailure extends Error {
+  constructor(readonly reason: unknown) {
+    super(reason instanceof Error ? reason.message : String(reason));
+  }
+}
 
 /** Thrown at a step boundary when the job is no longer ACTIVE (cancelled from a web process). */
 class JobStopped extends Error {
@@ -44,7 +52,7 @@ export function jobHandler(
     if (current.status === 'ACTIVE' && current.attempts >= config.maxAttempts) {
       const failed = await lifecycle.fail(jobId, {
         code: 'WORKER_CRASHED',
-        message: `The job stopped its worker ${current.attempts} times and was set aside for an operator.`,
+        message: `Workers took the job ${current.attempts} times and none finished it (each stopped or lost its backends); it was set aside for an operator.`,
       });
       log.error('job failed after repeated worker crashes; dead-lettered', { jobId, attempts: current.attempts });
       return failed?.applied ? 'dead-letter' : 'ack';
@@ -65,7 +73,9 @@ export function jobHandler(
     try {
       processed = await withinTime(
         processor(input, spec, limits, async (done, total) => {
-          const moved = await lifecycle.progress(jobId, Math.floor((100 * done) / total));
+          const moved = await lifecycle.progress(jobId, Math.floor((100 * done) / total)).catch((err) => {
+            throw new BackendFailure(err);
+          });
           if (!moved?.applied) throw new JobStopped(moved?.record.status ?? 'gone');
         }),
         config.jobTimeoutSeconds,
@@ -75,9 +85,12 @@ export function jobHandler(
         log.info('job stopped at a step boundary', { jobId, status: err.status });
         return 'ack';
       }
-      if (!(err instanceof DarkroomError)) throw err;
-      await lifecycle.fail(jobId, { code: err.code, message: err.message });
-      log.info('job failed', { jobId, code: err.code, message: err.message });
+      if (err instanceof BackendFailure) throw err.reason;
+      // Whatever else went wrong belongs to this job: it fails, it is not retried.
+      const failure = classifySharpError(err);
+      if (failure.code === 'PROCESSING_FAILED') log.error('unexpected processing error', { jobId, ...errorFields(err) });
+      await lifecycle.fail(jobId, { code: failure.code, message: failure.message });
+      log.info('job failed', { jobId, code: failure.code, message: failure.message });
       return 'ack';
     }
     await backends.store.putResult(jobId, attempts, processed.data);

@@ -3,6 +3,11 @@ import { DarkroomError } from '../../errors';
 import { errorFields, log } from '../../log';
 import type { DeliveryHandler, JobQueue } from '../types';
 
+/** Pause before handing a failed delivery back, so a failing backend cannot make it spin. */
+const REQUEUE_DELAY_MS = 1000;
+
+const CONSUMER_RESTART_DELAY_MS = 1000;
+
 /** How long a publish may wait for the broker's confirm before the job is refused. */
 const CONFIRM_TIMEOUT_MS = 10_000;
 
@@ -34,6 +39,7 @@ export class AmqpJobQueue implements JobQueue {
   private consumer: Consumer | null = null;
   private consumerChannel: { channel: Channel; tag: string } | null = null;
   private readonly inFlight = new Set<InFlight>();
+  private readonly returned = new Set<string>();
 
   private constructor(private readonly queue: string) {}
 
@@ -67,8 +73,19 @@ export class AmqpJobQueue implements JobQueue {
     publisher.on('close', () => {
       if (this.publisher === publisher) this.publisher = null;
     });
-    await publisher.assertQueue(deadLetterQueueName(this.queue), { durable: true });
-    await publisher.assertQueue(this.queue, {
+    // Unroutable messages come back (mandatory) before their confirm: the job was not taken.
+    publisher.on('return', (message: { properties: { messageId?: string } }) => {
+      if (message.properties.messageId) this.returned.add(message.properties.messageId);
+    });
+    await this.assertTopology(publisher);
+    this.model = model;
+    this.publisher = publisher;
+    if (this.consumer) await this.startConsumer(model, this.consumer);
+  }
+
+  private async assertTopology(channel: Channel): Promise<void> {
+    await channel.assertQueue(deadLetterQueueName(this.queue), { durable: true });
+    await channel.assertQueue(this.queue, {
       durable: true,
       arguments: {
         'x-queue-type': 'quorum',
@@ -76,19 +93,42 @@ export class AmqpJobQueue implements JobQueue {
         'x-dead-letter-routing-key': deadLetterQueueName(this.queue),
       },
     });
-    this.model = model;
-    this.publisher = publisher;
-    if (this.consumer) await this.startConsumer(model, this.consumer);
   }
 
   private async startConsumer(model: ChannelModel, consumer: Consumer): Promise<void> {
     const channel = await model.createChannel();
     channel.on('error', (err) => log.warn('rabbitmq consume channel error', { error: err.message }));
+    // A channel can close without the connection (a consumer timeout, a deleted queue): consume again.
+    channel.on('close', () => {
+      if (this.consumerChannel?.channel !== channel) return;
+      this.consumerChannel = null;
+      this.restartConsumer(model);
+    });
+    await this.assertTopology(channel);
     await channel.prefetch(consumer.prefetch);
     const { consumerTag } = await channel.consume(this.queue, (message) => {
-      if (message) this.deliver(channel, message, consumer.handler);
+      if (message) {
+        this.deliver(channel, message, consumer.handler);
+        return;
+      }
+      log.warn('rabbitmq cancelled the consumer, consuming again', { queue: this.queue });
+      this.consumerChannel = null;
+      channel.close().catch(() => undefined);
+      this.restartConsumer(model);
     });
     this.consumerChannel = { channel, tag: consumerTag };
+  }
+
+  private restartConsumer(model: ChannelModel): void {
+    setTimeout(() => {
+      const consumer = this.consumer;
+      // A reconnect runs `setup`, which starts the consumer itself.
+      if (!consumer || this.consumerChannel || this.model !== model) return;
+      this.startConsumer(model, consumer).catch((err) => {
+        log.warn('could not consume again, retrying', { error: err.message });
+        this.restartConsumer(model);
+      });
+    }, CONSUMER_RESTART_DELAY_MS).unref();
   }
 
   private deliver(channel: Channel, message: ConsumeMessage, handler: DeliveryHandler): void {
@@ -112,8 +152,13 @@ export class AmqpJobQueue implements JobQueue {
     entry.done = handler({ jobId }).then(
       (outcome) => entry.settle(outcome),
       (err) => {
-        log.warn('delivery handed back to rabbitmq', { jobId, ...errorFields(err) });
-        entry.settle('requeue');
+        log.warn('delivery handed back to rabbitmq', { jobId, error: err instanceof Error ? err.message : String(err) });
+        return new Promise<void>((resolve) =>
+          setTimeout(() => {
+            entry.settle('requeue');
+            resolve();
+          }, REQUEUE_DELAY_MS),
+        );
       },
     );
     this.inFlight.add(entry);
@@ -128,10 +173,11 @@ export class AmqpJobQueue implements JobQueue {
         publisher.sendToQueue(
           this.queue,
           Buffer.from(jobId, 'utf8'),
-          { persistent: true, messageId: jobId, contentType: 'text/plain' },
+          { persistent: true, mandatory: true, messageId: jobId, contentType: 'text/plain' },
           (err) => {
             clearTimeout(timer);
             if (err) reject(unavailable('RabbitMQ refused the job'));
+            else if (this.returned.delete(jobId)) reject(unavailable('no queue took the job'));
             else resolve();
           },
         );
@@ -150,6 +196,7 @@ export class AmqpJobQueue implements JobQueue {
   async stopConsuming(graceMs: number): Promise<void> {
     this.consumer = null;
     const current = this.consumerChannel;
+    this.consumerChannel = null;
     if (current) await current.channel.cancel(current.tag).catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

@@ -1,4 +1,4 @@
-import { log, errorFields } from '../../log';
+import { log } from '../../log';
 import type { DeliveryHandler, JobQueue } from '../types';
 
 /** Delay before a rejected delivery is offered again, so a failing handler cannot spin. */
@@ -33,7 +33,7 @@ export class MemoryJobQueue implements JobQueue {
           if (outcome === 'dead-letter') this.deadLetters.push(jobId);
         })
         .catch((err) => {
-          log.warn('delivery handed back to the embedded queue', { jobId, ...errorFields(err) });
+          log.warn('delivery handed back to the embedded queue', { jobId, error: err instanceof Error ? err.message : String(err) });
           const timer = setTimeout(() => {
             this.timers.delete(timer);
             this.pending.push(jobId);
