@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JobLimits } from './operations/operation';
 import { ALL_INPUT_FORMATS } from './processing/input-policy';
 import type { ProcessLimits } from './processing/pipeline';
@@ -28,6 +29,18 @@ export interface Config {
   jobTimeoutSeconds: number;
   /** How long a stopping worker lets the jobs in hand finish before handing them back. */
   shutdownGraceSeconds: number;
+  /** Empty: no authentication. Otherwise every request needs one of these. */
+  apiKeys: readonly string[];
+  /** Key of the HMAC that signs result URLs; shared by every web process. */
+  urlSigningSecret: string;
+  signedUrlTtlSeconds: number;
+  /** Job submissions per minute per API key (or IP); 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  corsOrigins: readonly string[];
+  /** Trust X-Forwarded-For from this many proxies (Heroku's router is one). */
+  trustProxyHops: number;
+  maxSubscriptionsPerConnection: number;
+  maxWebSocketMessageBytes: number;
   /** Which environment variable the AMQP URL came from, for the start-up log. */
   amqpUrlSource: string | null;
 }
@@ -63,6 +76,31 @@ function port(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+function nonNegativeInt(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(name, `must be a whole number, 0 or more, got "${raw}"`);
+  return value;
+}
+
+function list(env: Env, name: string): string[] {
+  return (text(env, name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** Web processes must agree on it: given explicitly, or derived from the keys they share. */
+function signingSecret(env: Env, apiKeys: string[]): string {
+  const explicit = text(env, 'URL_SIGNING_SECRET');
+  if (explicit !== null) {
+    if (explicit.length < 32) throw new ConfigError('URL_SIGNING_SECRET', 'must be at least 32 characters');
+    return explicit;
+  }
+  return createHash('sha256').update(`darkroom result urls\n${[...apiKeys].sort().join('\n')}`).digest('hex');
+}
+
 function formatList(env: Env, name: string, fallback: string[]): ReadonlySet<string> {
   const raw = text(env, name);
   if (raw === null) return new Set(fallback);
@@ -90,6 +128,8 @@ function url(env: Env, name: string, schemes: string[]): string | null {
 }
 
 export function readConfig(env: Env = process.env): Config {
+  const apiKeys = list(env, 'API_KEYS');
+  if (apiKeys.some((key) => key.length < 16)) throw new ConfigError('API_KEYS', 'each key must be at least 16 characters');
   const cloudAmqp = url(env, 'CLOUDAMQP_URL', ['amqp:', 'amqps:']);
   const amqp = cloudAmqp ?? url(env, 'AMQP_URL', ['amqp:', 'amqps:']);
   return {
@@ -112,6 +152,14 @@ export function readConfig(env: Env = process.env): Config {
     maxAttempts: positiveInt(env, 'MAX_ATTEMPTS', 3),
     jobTimeoutSeconds: positiveInt(env, 'JOB_TIMEOUT_SECONDS', 60),
     shutdownGraceSeconds: positiveInt(env, 'SHUTDOWN_GRACE_SECONDS', 20),
+    apiKeys,
+    urlSigningSecret: signingSecret(env, apiKeys),
+    signedUrlTtlSeconds: positiveInt(env, 'SIGNED_URL_TTL_SECONDS', 60 * 60),
+    rateLimitPerMinute: nonNegativeInt(env, 'RATE_LIMIT_PER_MINUTE', 600),
+    corsOrigins: list(env, 'CORS_ORIGINS'),
+    trustProxyHops: nonNegativeInt(env, 'TRUST_PROXY_HOPS', 0),
+    maxSubscriptionsPerConnection: positiveInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 50),
+    maxWebSocketMessageBytes: positiveInt(env, 'MAX_WEBSOCKET_MESSAGE_BYTES', 64 * 1024),
   };
 }
 

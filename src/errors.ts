@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'WORKER_CRASHED'
   | 'NOT_FOUND'
   | 'QUEUE_UNAVAILABLE'
+  | 'RATE_LIMITED'
+  | 'UNAUTHENTICATED'
   | 'INTERNAL';
 
 export class DarkroomError extends Error {
@@ -21,6 +23,8 @@ export class DarkroomError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    /** More for machines, sent as GraphQL extensions (e.g. retryAfterSeconds). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'DarkroomError';

@@ -68,7 +68,7 @@ describe('soak: at-least-once processing under a worker crash', () => {
     expect(finals).toHaveLength(JOBS);
     expect(lost).toBe(0);
     expect(duplicated).toBe(0);
-    expect(completions.size).toBe(JOBS);
+    // (Completion log lines are not counted to JOBS: a SIGKILL can take a last unflushed line with it.)
     // Each result has the size asked for; download every one and read it back.
     for (const job of completed) {
       expect(job.result!.width).toBe(requestedWidth.get(job.id));

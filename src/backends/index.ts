@@ -9,7 +9,8 @@ import { RedisEventBus } from './redis/bus';
 import { connectRedis } from './redis/connection';
 import { RedisKeys } from './redis/keys';
 import { RedisJobStore } from './redis/store';
-import type { Backends, EventBus, JobQueue, JobStore } from './types';
+import { memoryRateLimiter, redisRateLimiter } from './rate-limiter';
+import type { Backends, EventBus, JobQueue, JobStore, RateLimiter } from './types';
 
 /**
  * The one place that decides which implementations run: Redis and RabbitMQ
@@ -19,6 +20,7 @@ export async function createBackends(config: Config, role: string): Promise<Back
   let store: JobStore;
   let bus: EventBus;
   let queue: JobQueue;
+  let rateLimiter: RateLimiter;
   const description = { store: 'memory (embedded)', bus: 'memory (embedded)', queue: 'memory (embedded)' };
   const retention = { recordSeconds: config.jobTtlSeconds, finishedInputSeconds: config.finishedInputTtlSeconds };
 
@@ -27,12 +29,14 @@ export async function createBackends(config: Config, role: string): Promise<Back
     const commands = connectRedis(config.redisUrl, connectionName(config, role));
     store = new RedisJobStore(commands, keys, retention);
     bus = new RedisEventBus(commands, connectRedis(config.redisUrl, connectionName(config, `${role}-events`)), keys);
+    rateLimiter = redisRateLimiter(commands, config.keyPrefix, config.rateLimitPerMinute);
     void warnIfEvictable(commands);
     description.store = `redis (${redactUrl(config.redisUrl)}, prefix ${config.keyPrefix})`;
     description.bus = 'redis pub/sub';
   } else {
     store = new MemoryJobStore(retention);
     bus = new MemoryEventBus();
+    rateLimiter = memoryRateLimiter(config.rateLimitPerMinute);
   }
 
   if (config.amqpUrl) {
@@ -46,6 +50,7 @@ export async function createBackends(config: Config, role: string): Promise<Back
     store,
     bus,
     queue,
+    rateLimiter,
     description,
     async close() {
       await queue.close();

@@ -84,10 +84,17 @@ export interface JobQueue {
   close(): Promise<void>;
 }
 
+/** Budgets shared by the web processes, so a client cannot multiply its share by spreading requests. */
+export interface RateLimiter {
+  /** Count one use by `client`: 0 when allowed, else the milliseconds to wait before trying again. */
+  take(client: string): Promise<number>;
+}
+
 export interface Backends {
   store: JobStore;
   bus: EventBus;
   queue: JobQueue;
+  rateLimiter: RateLimiter;
   /** For the start-up log: which implementation each one is. */
   description: { store: string; bus: string; queue: string };
   close(): Promise<void>;

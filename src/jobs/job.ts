@@ -29,6 +29,8 @@ export interface JobFailure {
 /** The job record: the shared truth in the store. `version` rises with every change. */
 export interface JobRecord {
   id: string;
+  /** Digest of the API key that created the job; null when keys are off. */
+  owner: string | null;
   status: JobStatus;
   progress: number;
   attempts: number;

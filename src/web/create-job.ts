@@ -5,6 +5,7 @@ import { errorFields, log } from '../log';
 import { planSizes, validateJobSpec } from '../operations/catalogue';
 import { displayedSize } from '../processing/pipeline';
 import { jobLimits, processLimits } from '../config';
+import { DarkroomError } from '../errors';
 import { inspectInput } from '../processing/input-policy';
 import type { GraphQLContext } from './context';
 import { describeInput, readUpload } from './upload';
@@ -15,7 +16,12 @@ import { describeInput, readUpload } from './upload';
  * Answers only after the broker confirmed; if it cannot, the record is removed
  * so nothing claims to be QUEUED that no worker will ever see.
  */
-export async function createJob(input: CreateImageJobInput, { backends, config }: GraphQLContext): Promise<JobRecord> {
+export async function createJob(input: CreateImageJobInput, { backends, config, caller }: GraphQLContext): Promise<JobRecord> {
+  const waitMs = await backends.rateLimiter.take(caller.client);
+  if (waitMs > 0) {
+    const retryAfterSeconds = Math.ceil(waitMs / 1000);
+    throw new DarkroomError('RATE_LIMITED', `Too many jobs; try again in ${retryAfterSeconds} s.`, undefined, { retryAfterSeconds });
+  }
   const spec = validateJobSpec(input, jobLimits(config));
   const upload = await input.file;
   const data = await readUpload(upload, config.maxUploadBytes);
@@ -25,6 +31,7 @@ export async function createJob(input: CreateImageJobInput, { backends, config }
   const now = new Date().toISOString();
   const record: JobRecord = {
     id: randomUUID(),
+    owner: caller.owner,
     status: 'QUEUED',
     progress: 0,
     attempts: 0,

@@ -6,7 +6,7 @@ import { errorFields, log } from '../log';
 
 export function darkroomGraphQLError(err: DarkroomError): GraphQLError {
   return new GraphQLError(err.message, {
-    extensions: { code: err.code, ...(err.field ? { field: err.field } : {}) },
+    extensions: { code: err.code, ...(err.field ? { field: err.field } : {}), ...err.details },
   });
 }
 

@@ -76,8 +76,12 @@ class JobWatch implements AsyncIterableIterator<JobRecord> {
   }
 }
 
-/** Null when the job is unknown or expired. */
-export async function watchJob(backends: Pick<Backends, 'store' | 'bus'>, id: string): Promise<AsyncIterableIterator<JobRecord> | null> {
+/** Null when the job is unknown, expired, or not `visible` to the caller. */
+export async function watchJob(
+  backends: Pick<Backends, 'store' | 'bus'>,
+  id: string,
+  visible: (record: JobRecord) => boolean,
+): Promise<AsyncIterableIterator<JobRecord> | null> {
   const watch = new JobWatch();
   const unsubscribe = await backends.bus.subscribe(id, {
     record: (record) => watch.offer(record),
@@ -95,7 +99,7 @@ export async function watchJob(backends: Pick<Backends, 'store' | 'bus'>, id: st
     await unsubscribe();
     throw err;
   }
-  if (!snapshot) {
+  if (!snapshot || !visible(snapshot)) {
     await unsubscribe();
     return null;
   }

@@ -1,41 +1,47 @@
 import { GraphQLError } from 'graphql';
 import { GraphQLUpload } from 'graphql-upload-minimal';
-import type { Resolvers } from '../generated/graphql';
 import { DarkroomError } from '../errors';
+import type { Resolvers } from '../generated/graphql';
 import type { JobRecord } from '../jobs/job';
 import { JobLifecycle } from '../jobs/lifecycle';
+import { canSee, resultUrl } from './access';
 import type { GraphQLContext } from './context';
 import { createJob } from './create-job';
 import { watchJob } from './job-watch';
 
-export function resultPath(jobId: string): string {
-  return `/results/${encodeURIComponent(jobId)}`;
+function notFound(id: string): DarkroomError {
+  return new DarkroomError('NOT_FOUND', `No job ${id}: it does not exist or has expired.`);
 }
 
 export const resolvers: Resolvers<GraphQLContext> = {
   Upload: GraphQLUpload,
   Query: {
-    job: (_parent, { id }, { backends }) => backends.store.get(id),
+    job: async (_parent, { id }, { backends, caller }) => {
+      const record = await backends.store.get(id);
+      return record && canSee(record, caller) ? record : null;
+    },
   },
   Mutation: {
     createImageJob: (_parent, { input }, context) => createJob(input, context),
-    cancelJob: async (_parent, { id }, { backends }) => {
+    cancelJob: async (_parent, { id }, { backends, caller }) => {
+      const record = await backends.store.get(id);
+      if (!record || !canSee(record, caller)) throw notFound(id);
       const outcome = await new JobLifecycle(backends).cancel(id);
-      if (!outcome) throw new DarkroomError('NOT_FOUND', `No job ${id}: it does not exist or has expired.`);
+      if (!outcome) throw notFound(id);
       return outcome.record;
     },
   },
   Subscription: {
     jobUpdated: {
-      subscribe: async (_parent, { id }, { backends }) => {
-        const watch = await watchJob(backends, id);
-        if (!watch) throw new GraphQLError(`No job ${id}: it does not exist or has expired.`, { extensions: { code: 'NOT_FOUND' } });
+      subscribe: async (_parent, { id }, { backends, caller }) => {
+        const watch = await watchJob(backends, id, (record) => canSee(record, caller));
+        if (!watch) throw new GraphQLError(notFound(id).message, { extensions: { code: 'NOT_FOUND' } });
         return watch;
       },
       resolve: (record: JobRecord) => record,
     },
   },
   Job: {
-    result: (record) => record.result && { ...record.result, url: resultPath(record.id) },
+    result: (record, _args, { config }) => record.result && { ...record.result, url: resultUrl(record.id, config) },
   },
 };

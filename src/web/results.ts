@@ -1,6 +1,9 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { JobStore } from '../backends/types';
+import type { Config } from '../config';
+import type { JobRecord } from '../jobs/job';
 import { FORMATS } from '../operations/output';
+import { canSee, checkSignature, identify } from './access';
 
 /** A filename safe in any header and on any disk: the upload's base name, plain characters only. */
 export function downloadName(original: string | null, jobId: string, extension: string): string {
@@ -8,15 +11,51 @@ export function downloadName(original: string | null, jobId: string, extension: 
   return `${base || `darkroom-${jobId}`}.${extension}`;
 }
 
+function refuse(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ error: { code, message } });
+}
+
+/**
+ * May this request download the job's result? Without API keys, anyone with
+ * the (unguessable) id may. With keys: a valid signed URL, or the owner's key.
+ * True when a refusal has been sent.
+ */
+function refusal(req: Request, res: Response, record: JobRecord | null, config: Config): boolean {
+  if (config.apiKeys.length === 0) return false;
+  const { expires, signature } = req.query;
+  if (typeof expires === 'string' && typeof signature === 'string') {
+    const check = checkSignature(req.params.id as string, expires, signature, config);
+    if (check === 'valid') return false;
+    if (check === 'expired') refuse(res, 403, 'URL_EXPIRED', 'This link has expired; query the job again for a fresh one.');
+    else refuse(res, 403, 'BAD_SIGNATURE', 'This link is not valid.');
+    return true;
+  }
+  const caller = identify(req.headers.authorization, req.ip ?? 'unknown', config);
+  if (!caller) {
+    refuse(res, 401, 'UNAUTHENTICATED', 'Send a valid API key as "Authorization: Bearer <key>", or use the signed result.url.');
+    return true;
+  }
+  if (record && !canSee(record, caller)) {
+    notFound(res, record.id);
+    return true;
+  }
+  return false;
+}
+
+function notFound(res: Response, id: string): void {
+  refuse(res, 404, 'NOT_FOUND', `No result for job ${id}: unknown, not finished or expired.`);
+}
+
 /** GET /results/:id — the result bytes, from whichever process stored them. */
-export function resultsHandler(store: JobStore): RequestHandler<{ id: string }> {
+export function resultsHandler(store: JobStore, config: Config): RequestHandler<{ id: string }> {
   return async (req, res, next) => {
     try {
       const id = req.params.id;
       const record = await store.get(id);
+      if (refusal(req, res, record, config)) return;
       const data = record?.status === 'COMPLETED' && record.result ? await store.getResult(id, record.result.attempt) : null;
       if (!record?.result || !data) {
-        res.status(404).json({ error: { code: 'NOT_FOUND', message: `No result for job ${id}: unknown, not finished or expired.` } });
+        notFound(res, id);
         return;
       }
       const format = FORMATS[record.result.format];

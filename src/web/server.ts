@@ -5,8 +5,9 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import cors from 'cors';
+import { GraphQLError } from 'graphql';
 import type { Backends } from '../backends/types';
 import type { Config } from '../config';
 import type { GraphQLContext } from './context';
@@ -15,6 +16,18 @@ import { healthHandler } from './health';
 import { resultsHandler } from './results';
 import { parserFileLimit } from './upload';
 import { buildSchema } from './schema';
+import { startSubscriptionServer } from './subscriptions';
+import { identify } from './access';
+
+/** Bounds on what one GraphQL document may ask (graphql-armor), over HTTP and WebSocket alike. */
+const ARMOR = {
+  maxDepth: { n: 8 },
+  maxAliases: { n: 10 },
+  maxDirectives: { n: 10 },
+  maxTokens: { n: 1000 },
+  costLimit: { maxCost: 2000 },
+  blockFieldSuggestion: { enabled: true },
+};
 
 export interface WebServer {
   port: number;
@@ -25,32 +38,36 @@ export interface WebServer {
 /** The web process: GraphQL over HTTP and graphql-ws on one port, plus results and health. */
 export async function startWebServer(backends: Backends, config: Config): Promise<WebServer> {
   const schema = buildSchema();
-  const context: GraphQLContext = { backends, config };
+  const armor = new ApolloArmor(ARMOR).protect();
   const app = express();
   app.disable('x-powered-by');
+  if (config.trustProxyHops > 0) app.set('trust proxy', config.trustProxyHops);
+  if (config.corsOrigins.length > 0) app.use(cors({ origin: [...config.corsOrigins] }));
   const server = createServer(app);
   // Outlive the idle timeouts of routers and clients, so the server is never the
   // one closing a kept-alive connection just as a request is sent on it.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  const wsServer = new WebSocketServer({ server, path: '/graphql' });
-  const wsCleanup = useServer<Record<string, unknown>>({ schema, context: () => context }, wsServer);
+  const subscriptions = startSubscriptionServer(server, schema, backends, config, armor.validationRules);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    validationRules: armor.validationRules,
     // Shutdown order is ours to run (src/process.ts), not Apollo's own signal handlers'.
     stopOnTerminationSignals: false,
     formatError,
     plugins: [
+      ...armor.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       {
         async serverWillStart() {
           return {
             async drainServer() {
-              await wsCleanup.dispose();
+              await subscriptions.dispose();
             },
           };
         },
@@ -60,12 +77,22 @@ export async function startWebServer(backends: Backends, config: Config): Promis
   await apollo.start();
 
   app.get('/healthz', healthHandler(backends));
-  app.get('/results/:id', resultsHandler(backends.store));
+  app.get('/results/:id', resultsHandler(backends.store, config));
   app.use(
     '/graphql',
     express.json({ limit: config.maxRequestBytes }),
     graphqlUploadExpress({ maxFileSize: parserFileLimit(config.maxUploadBytes), maxFiles: 1, maxFieldSize: config.maxRequestBytes }),
-    expressMiddleware(apollo, { context: async () => context }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<GraphQLContext> => {
+        const caller = identify(req.headers.authorization, req.ip ?? 'unknown', config);
+        if (!caller) {
+          throw new GraphQLError('Send a valid API key as "Authorization: Bearer <key>".', {
+            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          });
+        }
+        return { backends, config, caller };
+      },
+    }),
   );
   app.use(httpErrorHandler);
 

@@ -7,6 +7,7 @@ export function sampleRecord(id: string): JobRecord {
   const now = new Date().toISOString();
   return {
     id,
+    owner: 'a1b2c3',
     status: 'QUEUED',
     progress: 0,
     attempts: 0,

@@ -7,6 +7,7 @@ import type { JobRecord } from '../../jobs/job';
 export function toHash(record: JobRecord): Record<string, string> {
   return {
     id: record.id,
+    owner: record.owner ?? '',
     status: record.status,
     progress: String(record.progress),
     attempts: String(record.attempts),
@@ -27,6 +28,7 @@ export function json(value: unknown): string {
 export function fromHash(hash: Record<string, string>): JobRecord {
   return {
     id: hash.id,
+    owner: hash.owner || null,
     status: hash.status as JobRecord['status'],
     progress: Number(hash.progress),
     attempts: Number(hash.attempts),

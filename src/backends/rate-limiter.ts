@@ -1,0 +1,33 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiter } from './types';
+
+/**
+ * A fixed budget per client per minute (rate-limiter-flexible). In Redis it is
+ * shared by every web process; in memory it is this process's own.
+ */
+class FlexibleRateLimiter implements RateLimiter {
+  constructor(private readonly limiter: RateLimiterAbstract) {}
+
+  async take(client: string): Promise<number> {
+    try {
+      await this.limiter.consume(client);
+      return 0;
+    } catch (outcome) {
+      if (outcome instanceof RateLimiterRes) return Math.max(1, outcome.msBeforeNext);
+      throw outcome;
+    }
+  }
+}
+
+const unlimited: RateLimiter = { take: async () => 0 };
+
+export function redisRateLimiter(redis: Redis, keyPrefix: string, perMinute: number): RateLimiter {
+  if (perMinute === 0) return unlimited;
+  return new FlexibleRateLimiter(new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}ratelimit`, points: perMinute, duration: 60 }));
+}
+
+export function memoryRateLimiter(perMinute: number): RateLimiter {
+  if (perMinute === 0) return unlimited;
+  return new FlexibleRateLimiter(new RateLimiterMemory({ points: perMinute, duration: 60 }));
+}

@@ -1,0 +1,68 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError, specifiedRules, validate, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Backends } from '../backends/types';
+import type { Config } from '../config';
+import { identify, type Caller } from './access';
+import type { GraphQLContext } from './context';
+
+type ConnectionParams = { authorization?: unknown; apiKey?: unknown } | undefined;
+
+function callerOf(params: ConnectionParams, request: IncomingMessage, config: Config): Caller | null {
+  const authorization =
+    typeof params?.authorization === 'string' ? params.authorization : typeof params?.apiKey === 'string' ? `Bearer ${params.apiKey}` : undefined;
+  return identify(authorization, clientIp(request, config), config);
+}
+
+/** The client's address, believing X-Forwarded-For only as far as the configured proxies. */
+export function clientIp(request: IncomingMessage, config: Config): string {
+  const forwarded = String(request.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const hops = Math.min(config.trustProxyHops, forwarded.length);
+  return hops > 0 ? forwarded[forwarded.length - hops] : (request.socket.remoteAddress ?? 'unknown');
+}
+
+/**
+ * graphql-ws on the HTTP server's /graphql path. Connections without a valid
+ * key (when keys are on) are closed with 4403; messages are size-capped; each
+ * connection holds a bounded number of subscriptions; documents pass the same
+ * validation rules (depth, cost, aliases) as over HTTP.
+ */
+export function startSubscriptionServer(
+  server: Server,
+  schema: GraphQLSchema,
+  backends: Backends,
+  config: Config,
+  validationRules: readonly ValidationRule[],
+): { dispose(): void | Promise<void> } {
+  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxWebSocketMessageBytes });
+  const open = new WeakMap<object, Set<string>>();
+  return useServer<ConnectionParams, { request: IncomingMessage }>(
+    {
+      schema,
+      validate: (s, document) => validate(s, document, [...specifiedRules, ...validationRules]),
+      onConnect: (ctx) => callerOf(ctx.connectionParams, ctx.extra.request, config) !== null,
+      context: (ctx): GraphQLContext => ({ backends, config, caller: callerOf(ctx.connectionParams, ctx.extra.request, config)! }),
+      onSubscribe: (ctx, id) => {
+        const ids = open.get(ctx) ?? new Set<string>();
+        open.set(ctx, ids);
+        if (ids.size >= config.maxSubscriptionsPerConnection) {
+          return [
+            new GraphQLError(`A connection may hold at most ${config.maxSubscriptionsPerConnection} subscriptions.`, {
+              extensions: { code: 'LIMIT_EXCEEDED' },
+            }),
+          ];
+        }
+        ids.add(id);
+        return undefined;
+      },
+      onComplete: (ctx, id) => {
+        open.get(ctx)?.delete(id);
+      },
+    },
+    wsServer,
+  );
+}
