@@ -27,7 +27,19 @@ interface GraphQLResponse<T> {
 
 /** A client of one Darkroom web process, speaking the public protocols only. */
 export class DarkroomClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly apiKey?: string,
+  ) {}
+
+  /** The same web process, as a caller with another key (or none). */
+  as(apiKey: string | undefined): DarkroomClient {
+    return new DarkroomClient(this.baseUrl, apiKey);
+  }
+
+  private auth(): Record<string, string> {
+    return this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {};
+  }
 
   /** createImageJob as a GraphQL multipart request, with the CSRF preflight header. */
   async createJob(file: string | { name: string; data: Buffer }, input: Record<string, unknown> = {}): Promise<GraphQLResponse<{ createImageJob: JobView }>> {
@@ -42,7 +54,7 @@ export class DarkroomClient {
     );
     form.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
     form.append('0', new Blob([upload.data]), upload.name);
-    const res = await fetch(`${this.baseUrl}/graphql`, { method: 'POST', body: form, headers: { 'Apollo-Require-Preflight': 'true' } });
+    const res = await fetch(`${this.baseUrl}/graphql`, { method: 'POST', body: form, headers: { 'Apollo-Require-Preflight': 'true', ...this.auth() } });
     return res.json() as Promise<GraphQLResponse<{ createImageJob: JobView }>>;
   }
 
@@ -55,7 +67,7 @@ export class DarkroomClient {
   async query<T>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
     const res = await fetch(`${this.baseUrl}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...this.auth() },
       body: JSON.stringify({ query, variables }),
     });
     return res.json() as Promise<GraphQLResponse<T>>;
@@ -69,7 +81,12 @@ export class DarkroomClient {
 
   /** Every jobUpdated event until the server completes the subscription. */
   async watch(id: string, timeoutMs = 30000): Promise<JobView[]> {
-    const client = createClient({ url: this.baseUrl.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0 });
+    const client = createClient({
+      url: this.baseUrl.replace(/^http/, 'ws') + '/graphql',
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : undefined,
+    });
     const events: JobView[] = [];
     const timer = setTimeout(() => void client.dispose(), timeoutMs);
     try {
@@ -88,7 +105,8 @@ export class DarkroomClient {
     return events;
   }
 
-  async download(url: string): Promise<Response> {
-    return fetch(`${this.baseUrl}${url}`);
+  /** GET a path on this web process, with this client's key unless `anonymous`. */
+  async download(url: string, anonymous = false): Promise<Response> {
+    return fetch(`${this.baseUrl}${url}`, { headers: anonymous ? {} : this.auth() });
   }
 }

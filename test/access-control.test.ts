@@ -1,0 +1,168 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { DarkroomClient } from './support/client';
+import { Deployment, waitForJob } from './support/deployment';
+import { SMALL_JOB } from './support/jobs';
+
+const KEY_A = 'key-a-0123456789abcdef';
+const KEY_B = 'key-b-0123456789abcdef';
+
+describe('API keys, ownership and signed URLs', () => {
+  let deployment: Deployment;
+  let alice: DarkroomClient;
+  let bob: DarkroomClient;
+  let aliceOnB: DarkroomClient;
+
+  beforeAll(async () => {
+    deployment = new Deployment('access', { API_KEYS: `${KEY_A},${KEY_B}`, SIGNED_URL_TTL_SECONDS: '2' });
+    const webA = (await deployment.web('web-a')).client;
+    const webB = (await deployment.web('web-b')).client;
+    alice = webA.as(KEY_A);
+    bob = webB.as(KEY_B);
+    aliceOnB = webB.as(KEY_A);
+    await deployment.worker('worker');
+  });
+
+  afterAll(async () => {
+    await deployment.stop();
+  });
+
+  test('HTTP without a key, or with a wrong one: 401 UNAUTHENTICATED', async () => {
+    for (const key of [undefined, 'not-a-key-0123456789']) {
+      const res = await fetch(`${alice.baseUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify({ query: '{ job(id: "x") { id } }' }),
+      });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+    }
+  });
+
+  test('a WebSocket without a key is closed with 4403', async () => {
+    const code = await new Promise<number>((resolve) => {
+      const ws = createClient({ url: alice.baseUrl.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, on: { closed: (e) => resolve((e as { code: number }).code) } });
+      ws.on('connected', () => resolve(-1));
+    });
+    expect(code).toBe(4403);
+  });
+
+  test("another key's job does not exist for it: query, subscribe, cancel and download all say NOT_FOUND", async () => {
+    const job = await alice.submit(SMALL_JOB.file, SMALL_JOB.input);
+    const done = await waitForJob(aliceOnB, job.id, (j) => j.status === 'COMPLETED');
+
+    expect(await bob.job(job.id)).toBeNull();
+    await expect(bob.watch(job.id)).rejects.toThrow(/NOT_FOUND/);
+    const cancel = await bob.query(`mutation { cancelJob(id: "${job.id}") { status } }`);
+    expect(cancel.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    const plainPath = `/results/${job.id}`;
+    const asBob = await bob.download(plainPath);
+    expect(asBob.status).toBe(404);
+    expect(await asBob.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+
+    expect((await aliceOnB.download(plainPath)).status).toBe(200);
+    expect((await aliceOnB.download(plainPath, true)).status).toBe(401);
+    expect(await aliceOnB.job(job.id)).toMatchObject({ status: 'COMPLETED' });
+    expect(done.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  test('result.url is signed: it downloads without a key until it expires; a forged one is refused', async () => {
+    const job = await alice.submit(SMALL_JOB.file, SMALL_JOB.input);
+    const done = await waitForJob(alice, job.id, (j) => j.status === 'COMPLETED');
+    const url = done.result!.url;
+    expect(url).toMatch(/^\/results\/[^?]+\?expires=\d+&signature=[\w-]+$/);
+    const fresh = await bob.download(url, true);
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.get('content-type')).toBe('image/webp');
+
+    const forged = url.replace(/signature=([\w-])/, (_m, c: string) => `signature=${c === 'A' ? 'B' : 'A'}`);
+    expect((await bob.download(forged, true)).status).toBe(403);
+    const otherJob = url.replace(job.id, '00000000-0000-4000-8000-000000000000');
+    expect((await bob.download(otherJob, true)).status).toBe(403);
+
+    await new Promise((resolve) => setTimeout(resolve, 3100));
+    const expired = await bob.download(url, true);
+    expect(expired.status).toBe(403);
+    expect(await expired.json()).toMatchObject({ error: { code: 'URL_EXPIRED' } });
+  });
+});
+
+describe('rate limit shared across web processes', () => {
+  let deployment: Deployment;
+
+  afterAll(async () => {
+    await deployment.stop();
+  });
+
+  test('3 jobs a minute per key: the fourth, on the other web process, is RATE_LIMITED with a retry hint', async () => {
+    deployment = new Deployment('ratelimit', { API_KEYS: `${KEY_A},${KEY_B}`, RATE_LIMIT_PER_MINUTE: '3' });
+    const webA = (await deployment.web('web-a')).client;
+    const webB = (await deployment.web('web-b')).client;
+    await webA.as(KEY_A).submit(SMALL_JOB.file, SMALL_JOB.input);
+    await webB.as(KEY_A).submit(SMALL_JOB.file, SMALL_JOB.input);
+    await webA.as(KEY_A).submit(SMALL_JOB.file, SMALL_JOB.input);
+    const fourth = await webB.as(KEY_A).createJob(SMALL_JOB.file, SMALL_JOB.input);
+    expect(fourth.errors?.[0].extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    const retryAfter = (fourth.errors?.[0].extensions as { retryAfterSeconds: number }).retryAfterSeconds;
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // Another key has its own budget.
+    expect((await webB.as(KEY_B).createJob(SMALL_JOB.file, SMALL_JOB.input)).data?.createImageJob.status).toBe('QUEUED');
+  });
+});
+
+describe('GraphQL and WebSocket limits', () => {
+  let deployment: Deployment;
+  let client: DarkroomClient;
+
+  beforeAll(async () => {
+    deployment = new Deployment('gqllimits', { MAX_SUBSCRIPTIONS_PER_CONNECTION: '2' });
+    client = (await deployment.web('web')).client;
+  });
+
+  afterAll(async () => {
+    await deployment.stop();
+  });
+
+  test('too many aliases, or a batch, are refused before execution', async () => {
+    const aliases = Array.from({ length: 30 }, (_, i) => `a${i}: job(id: "x") { id }`).join(' ');
+    const response = await client.query(`{ ${aliases} }`);
+    expect(response.data).toBeUndefined();
+    expect(response.errors?.[0].message).toMatch(/aliases/i);
+    const batch = await fetch(`${client.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ query: '{ job(id: "x") { id } }' }, { query: '{ job(id: "y") { id } }' }]),
+    });
+    expect(batch.status).toBe(400);
+  });
+
+  test('a connection may hold only so many subscriptions', async () => {
+    const ws = createClient({ url: client.baseUrl.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0 });
+    const job = await client.submit(SMALL_JOB.file, SMALL_JOB.input);
+    const outcomes: string[] = [];
+    const subscribe = () =>
+      new Promise<void>((resolve) => {
+        ws.subscribe(
+          { query: `subscription { jobUpdated(id: "${job.id}") { status } }` },
+          {
+            next: () => {
+              outcomes.push('event');
+              resolve();
+            },
+            error: (errors) => {
+              outcomes.push(JSON.stringify(errors));
+              resolve();
+            },
+            complete: () => resolve(),
+          },
+        );
+      });
+    await subscribe();
+    await subscribe();
+    await subscribe();
+    await ws.dispose();
+    expect(outcomes.slice(0, 2)).toEqual(['event', 'event']);
+    expect(outcomes[2]).toContain('LIMIT_EXCEEDED');
+  });
+});
