@@ -11,6 +11,14 @@ export function downloadName(original: string | null, jobId: string, extension: 
   return `${base || `darkroom-${jobId}`}.${extension}`;
 }
 
+/** An ASCII fallback for every client, and the UTF-8 name (RFC 6266) for those that read it. */
+function contentDisposition(original: string | null, jobId: string, extension: string): string {
+  const ascii = downloadName(original, jobId, extension);
+  const base = (original ?? '').replace(/\.[^.]*$/, '').replace(/[\u0000-\u001f\u007f/\\]+/g, '_').trim().slice(0, 100);
+  if (!base || `${base}.${extension}` === ascii) return `inline; filename="${ascii}"`;
+  return `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(`${base}.${extension}`)}`;
+}
+
 function refuse(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ error: { code, message } });
 }
@@ -62,7 +70,7 @@ export function resultsHandler(store: JobStore, config: Config): RequestHandler<
       res.set({
         'Content-Type': format.contentType,
         'Content-Length': String(data.length),
-        'Content-Disposition': `inline; filename="${downloadName(record.input.filename, id, format.extension)}"`,
+        'Content-Disposition': contentDisposition(record.input.filename, id, format.extension),
         'Cache-Control': 'private, max-age=3600',
         'X-Content-Type-Options': 'nosniff',
       });

@@ -94,6 +94,9 @@ export async function startWebServer(backends: Backends, config: Config): Promis
       },
     }),
   );
+  app.use((_req, res) => {
+    res.status(404).json({ errors: [{ message: 'Nothing here: the API is at /graphql.', extensions: { code: 'NOT_FOUND' } }] });
+  });
   app.use(httpErrorHandler);
 
   await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,7 @@ import type { Backends } from '../backends/types';
 import type { Config } from '../config';
 import { identify, type Caller } from './access';
 import type { GraphQLContext } from './context';
+import { formatError } from './graphql-errors';
 
 type ConnectionParams = { authorization?: unknown; apiKey?: unknown } | undefined;
 
@@ -62,6 +63,10 @@ export function startSubscriptionServer(
       onComplete: (ctx, id) => {
         open.get(ctx)?.delete(id);
       },
+      // The same masking as over HTTP: codes kept, nothing internal leaks.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
     },
     wsServer,
   );

@@ -62,9 +62,7 @@ export class RedisEventBus implements EventBus {
       this.listeners.set(channel, set);
     }
     set.add(listener);
-    // Await even when another listener subscribed first: its SUBSCRIBE may still be in flight.
-    await this.subscriber.subscribe(channel);
-    return async () => {
+    const stop = async () => {
       const current = this.listeners.get(channel);
       if (!current) return;
       current.delete(listener);
@@ -73,6 +71,14 @@ export class RedisEventBus implements EventBus {
         await this.subscriber.unsubscribe(channel);
       }
     };
+    // Await even when another listener subscribed first: its SUBSCRIBE may still be in flight.
+    try {
+      await this.subscriber.subscribe(channel);
+    } catch (err) {
+      await stop().catch(() => undefined);
+      throw err;
+    }
+    return stop;
   }
 
   async ping(): Promise<void> {
