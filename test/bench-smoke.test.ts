@@ -18,5 +18,5 @@ test('the benchmark smoke run completes and reports every workload side by side'
     // raw jobs/s, darkroom jobs/s and their ratio, all measured (numbers, not blanks).
     expect(report).toMatch(new RegExp(`\\| ${workload}[^|]*\\| [\\d.]+ \\| [\\d.]+ \\| [\\d.]+ \\|`));
   }
-  expect(report).toContain('
+  expect(report).toContain('Memory (RSS)');
 }, 200_000);
