@@ -41,6 +41,10 @@ export interface Config {
   trustProxyHops: number;
   maxSubscriptionsPerConnection: number;
   maxWebSocketMessageBytes: number;
+  /** The worker's own /metrics listener; null: none. */
+  metricsPort: number | null;
+  /** When set, the only credential /metrics accepts; otherwise /metrics asks what the API asks. */
+  metricsToken: string | null;
   /** Which environment variable the AMQP URL came from, for the start-up log. */
   amqpUrlSource: string | null;
 }
@@ -99,6 +103,12 @@ function signingSecret(env: Env, apiKeys: string[]): string {
     return explicit;
   }
   return createHash('sha256').update(`darkroom result urls\n${[...apiKeys].sort().join('\n')}`).digest('hex');
+}
+
+function metricsToken(env: Env): string | null {
+  const token = text(env, 'METRICS_TOKEN');
+  if (token !== null && token.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
+  return token;
 }
 
 function formatList(env: Env, name: string, fallback: string[]): ReadonlySet<string> {
@@ -160,6 +170,8 @@ export function readConfig(env: Env = process.env): Config {
     trustProxyHops: nonNegativeInt(env, 'TRUST_PROXY_HOPS', 0),
     maxSubscriptionsPerConnection: positiveInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 50),
     maxWebSocketMessageBytes: positiveInt(env, 'MAX_WEBSOCKET_MESSAGE_BYTES', 64 * 1024),
+    metricsPort: text(env, 'METRICS_PORT') === null ? null : port(env, 'METRICS_PORT', 0),
+    metricsToken: metricsToken(env),
   };
 }
 

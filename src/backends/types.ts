@@ -80,6 +80,8 @@ export interface JobQueue {
    * running then are handed back to the queue for another worker.
    */
   stopConsuming(graceMs: number): Promise<void>;
+  /** Jobs waiting for a worker, not counting those being processed. Rejects when the broker cannot be asked. */
+  depth(): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

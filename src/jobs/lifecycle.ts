@@ -1,5 +1,6 @@
 import type { Backends } from '../backends/types';
-import type { JobFailure, JobRecord, JobStatus, ResultInfo } from './job';
+import { jobFinished } from '../metrics';
+import { isFinal, type JobFailure, type JobRecord, type JobStatus, type ResultInfo } from './job';
 
 /**
  * Every status change a job can make, in one table. A transition applies only
@@ -29,7 +30,10 @@ export class JobLifecycle {
   ): Promise<Transition | null> {
     const { from, to } = TRANSITIONS[name];
     const outcome = await this.backends.store.transition(id, from, { status: to, ...patch });
-    if (outcome?.applied) await this.backends.bus.publish(outcome.record);
+    if (!outcome?.applied) return outcome;
+    // Counted here, where exactly one process wins each final transition.
+    if (isFinal(outcome.record.status)) jobFinished(outcome.record);
+    await this.backends.bus.publish(outcome.record);
     return outcome;
   }
 

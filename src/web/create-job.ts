@@ -47,6 +47,7 @@ export async function createJob(input: CreateImageJobInput, { backends, config, 
   try {
     await backends.queue.enqueue(record.id);
   } catch (err) {
+    log.warn('job refused by the queue, removing it', { jobId: record.id, error: err instanceof Error ? err.message : String(err) });
     await backends.store.remove(record.id).catch((removeErr) =>
       log.error('could not remove a job the queue refused', { jobId: record.id, ...errorFields(removeErr) }),
     );

@@ -4,6 +4,7 @@ import { DarkroomError } from '../errors';
 import type { Resolvers } from '../generated/graphql';
 import type { JobRecord } from '../jobs/job';
 import { JobLifecycle } from '../jobs/lifecycle';
+import { log } from '../log';
 import { canSee, resultUrl } from './access';
 import type { GraphQLContext } from './context';
 import { createJob } from './create-job';
@@ -28,6 +29,7 @@ export const resolvers: Resolvers<GraphQLContext> = {
       if (!record || !canSee(record, caller)) throw notFound(id);
       const outcome = await new JobLifecycle(backends).cancel(id);
       if (!outcome) throw notFound(id);
+      if (outcome.applied) log.info('job cancelled', { jobId: id });
       return outcome.record;
     },
   },

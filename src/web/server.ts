@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
@@ -10,6 +11,7 @@ import cors from 'cors';
 import { GraphQLError } from 'graphql';
 import type { Backends } from '../backends/types';
 import type { Config } from '../config';
+import { metricsHandler } from '../metrics';
 import type { GraphQLContext } from './context';
 import { formatError, httpErrorHandler } from './graphql-errors';
 import { healthHandler } from './health';
@@ -18,6 +20,7 @@ import { parserFileLimit } from './upload';
 import { buildSchema } from './schema';
 import { startSubscriptionServer } from './subscriptions';
 import { identify } from './access';
+import { uiRoutes } from './ui';
 
 /** Bounds on what one GraphQL document may ask (graphql-armor), over HTTP and WebSocket alike. */
 const ARMOR = {
@@ -61,6 +64,8 @@ export async function startWebServer(backends: Backends, config: Config): Promis
     stopOnTerminationSignals: false,
     formatError,
     plugins: [
+      // Browsers get our own GraphiQL (uiRoutes); Apollo's landing pages load from its CDN.
+      ApolloServerPluginLandingPageDisabled(),
       ...armor.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       {
@@ -77,7 +82,10 @@ export async function startWebServer(backends: Backends, config: Config): Promis
   await apollo.start();
 
   app.get('/healthz', healthHandler(backends));
+  app.get('/metrics', metricsHandler(backends.queue, config));
   app.get('/results/:id', resultsHandler(backends.store, config));
+  // Before /graphql, so a browser's GET of it gets GraphiQL; every other request goes on to Apollo.
+  app.use(uiRoutes());
   app.use(
     '/graphql',
     express.json({ limit: config.maxRequestBytes }),

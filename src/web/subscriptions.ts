@@ -4,6 +4,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Backends } from '../backends/types';
 import type { Config } from '../config';
+import { webSocketOpened } from '../metrics';
 import { identify, type Caller } from './access';
 import type { GraphQLContext } from './context';
 import { formatError } from './graphql-errors';
@@ -40,6 +41,7 @@ export function startSubscriptionServer(
   validationRules: readonly ValidationRule[],
 ): { dispose(): void | Promise<void> } {
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxWebSocketMessageBytes });
+  wsServer.on('connection', webSocketOpened);
   const open = new WeakMap<object, Set<string>>();
   return useServer<ConnectionParams, { request: IncomingMessage }>(
     {

@@ -4,6 +4,7 @@ import { DarkroomError } from '../errors';
 import type { JobRecord } from '../jobs/job';
 import { JobLifecycle } from '../jobs/lifecycle';
 import { errorFields, log } from '../log';
+import { processingEnded } from '../metrics';
 import { FORMATS } from '../operations/output';
 import { processImage, type ProcessedImage, type ProcessLimits, type StepListener } from '../processing/pipeline';
 import { classifySharpError } from '../processing/sharp-errors';
@@ -65,7 +66,9 @@ export function jobHandler(
     const { spec, attempts } = started.record;
     const input = await backends.store.getInput(jobId);
     if (!input) {
-      await lifecycle.fail(jobId, { code: 'INPUT_EXPIRED', message: 'The uploaded image expired before a worker could process it.' });
+      const failure = { code: 'INPUT_EXPIRED', message: 'The uploaded image expired before a worker could process it.' };
+      await lifecycle.fail(jobId, failure);
+      log.info('job failed', { jobId, ...failure });
       return 'ack';
     }
     const begun = Date.now();
@@ -82,6 +85,7 @@ export function jobHandler(
       );
     } catch (err) {
       if (err instanceof JobStopped) {
+        processingEnded(err.status, Date.now() - begun);
         log.info('job stopped at a step boundary', { jobId, status: err.status });
         return 'ack';
       }
@@ -90,6 +94,7 @@ export function jobHandler(
       const failure = classifySharpError(err);
       if (failure.code === 'PROCESSING_FAILED') log.error('unexpected processing error', { jobId, ...errorFields(err) });
       await lifecycle.fail(jobId, { code: failure.code, message: failure.message });
+      processingEnded('FAILED', Date.now() - begun);
       log.info('job failed', { jobId, code: failure.code, message: failure.message });
       return 'ack';
     }
@@ -102,6 +107,7 @@ export function jobHandler(
       height: processed.height,
       bytes: processed.data.length,
     });
+    processingEnded(completed?.record.status ?? 'gone', Date.now() - begun);
     if (completed?.applied) log.info('job completed', { jobId, attempt: attempts, ms: Date.now() - begun, bytes: processed.data.length });
     else log.info('job ended elsewhere while processing', { jobId, status: completed?.record.status });
     return 'ack';

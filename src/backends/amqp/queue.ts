@@ -18,6 +18,7 @@ interface Consumer {
 
 /** A message being handled; `settle` acks, dead-letters or hands it back, once. */
 interface InFlight {
+  jobId: string;
   done: Promise<void>;
   settle(outcome: 'ack' | 'dead-letter' | 'requeue'): void;
 }
@@ -135,6 +136,7 @@ export class AmqpJobQueue implements JobQueue {
     const jobId = message.content.toString('utf8');
     let settled = false;
     const entry: InFlight = {
+      jobId,
       done: Promise.resolve(),
       settle: (outcome) => {
         if (settled) return;
@@ -205,8 +207,23 @@ export class AmqpJobQueue implements JobQueue {
     ]);
     clearTimeout(timer);
     for (const entry of [...this.inFlight]) {
-      log.warn('handing an unfinished job back to rabbitmq at shutdown');
+      log.warn('handing an unfinished job back to rabbitmq at shutdown', { jobId: entry.jobId });
       entry.settle('requeue');
+    }
+  }
+
+  /**
+   * On a channel of its own, opened for the question: checkQueue closes its
+   * channel when the queue is missing, and the publisher's must survive that.
+   */
+  async depth(): Promise<number> {
+    if (!this.model) throw new Error('not connected to RabbitMQ');
+    const channel = await this.model.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      return (await channel.checkQueue(this.queue)).messageCount;
+    } finally {
+      await channel.close().catch(() => undefined);
     }
   }
 

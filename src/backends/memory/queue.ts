@@ -59,6 +59,10 @@ export class MemoryJobQueue implements JobQueue {
     clearTimeout(timer);
   }
 
+  async depth(): Promise<number> {
+    return this.pending.length;
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {

@@ -1,0 +1,189 @@
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { DarkroomClient } from './support/client';
+import { corpus, corpusPath } from './support/corpus';
+import { Deployment, waitForJob } from './support/deployment';
+import { PROJECT_ROOT } from './support/processes';
+
+/** Debian's Chromium (.ci/run installs it); never a downloaded browser. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SCREENSHOT = path.join(PROJECT_ROOT, 'test-output', 'demo.png');
+/** The README shows the screenshot of the last run. */
+const README_SCREENSHOT = path.join(PROJECT_ROOT, 'docs', 'demo.png');
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+/** Monaco renders spaces as no-break spaces; compare editor text without any whitespace. */
+const squeeze = (text: string): string => text.replace(/\s+/g, '');
+
+async function waitForText(locator: Locator, wanted: string, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = '';
+  while (Date.now() < deadline) {
+    seen = (await locator.count()) > 0 ? await locator.first().innerText() : '';
+    if (squeeze(seen).includes(squeeze(wanted))) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`expected ${wanted} in the page, last saw: ${seen}`);
+}
+
+describe('demo page and GraphiQL in Chromium, offline', () => {
+  const deployment = new Deployment('browser');
+  let client: DarkroomClient;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: these tests need Debian's chromium (apt-get install chromium, as .ci/run does).`);
+    }
+    await deployment.worker('worker');
+    ({ client } = await deployment.web('web'));
+    // launch() gives every run a fresh, temporary user-data-dir.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await deployment.stop();
+  });
+
+  /** A page on the web process that may reach nothing else: any other request is refused and recorded. */
+  async function open(url: string): Promise<{ page: Page; offsite: string[]; errors: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 960, height: 720 } });
+    const offsite: string[] = [];
+    const errors: string[] = [];
+    await context.route('**/*', (route) => {
+      if (route.request().url().startsWith(client.baseUrl)) return route.continue();
+      offsite.push(route.request().url());
+      return route.abort();
+    });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${client.baseUrl}${url}`);
+    return { page, offsite, errors };
+  }
+
+  test('the demo page uploads an image, shows live progress to 100%, and the 720×588 result beside the original', async () => {
+    const { page, offsite, errors } = await open('/');
+    await page.getByLabel('Choose one or more images, or drop them here').setInputFiles(corpusPath('2569067123_aca715a2ee_o.jpg'));
+    await page.getByLabel('Operation', { exact: true }).selectOption('resize');
+    await page.getByRole('button', { name: 'Add operation' }).click();
+    await page.getByLabel('Width').fill('720');
+    await page.getByLabel('Height').fill('588');
+    await page.getByLabel('Format').selectOption('JPEG');
+    // Every value the progress bar takes, as the subscription moves it.
+    await page.evaluate(`(() => {
+      window.progressSeen = [];
+      new MutationObserver((records) => records.forEach((r) => window.progressSeen.push(Number(r.target.getAttribute('value')))))
+        .observe(document.getElementById('jobs'), { subtree: true, attributes: true, attributeFilter: ['value'] });
+    })()`);
+    await page.getByRole('button', { name: 'Process' }).click();
+
+    const job = page.locator('#jobs .job').first();
+    await job.locator('progress[value="100"]').waitFor({ timeout: 30000 });
+    const result = job.locator('.result img');
+    await result.waitFor();
+    await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await result.elementHandle());
+    expect(await result.evaluate((img) => [img.naturalWidth, img.naturalHeight])).toEqual([720, 588]);
+
+    const progress = (await page.evaluate('window.progressSeen')) as number[];
+    expect(progress.at(-1)).toBe(100);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    await waitForText(job.locator('.status'), 'Done');
+    expect(await job.locator('.error').innerText()).toBe('');
+    expect(await job.locator('.result figcaption').innerText()).toMatch(/720 × 588 px · [\d,]+ bytes/);
+    expect(await job.locator('.original figcaption').innerText()).toMatch(/Original · \d+ × \d+ px · 829,183 bytes/);
+    const download = job.getByRole('link', { name: 'Download JPEG' });
+    expect(await download.getAttribute('href')).toMatch(/^\/results\//);
+
+    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    // The README's copy is refreshed on request only, so a test run leaves the work tree clean.
+    if (process.env.UPDATE_DOCS_SCREENSHOT) {
+      mkdirSync(path.dirname(README_SCREENSHOT), { recursive: true });
+      copyFileSync(SCREENSHOT, README_SCREENSHOT);
+    }
+    expect(offsite).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 90000);
+
+  test('files dropped on the page; a FAILED job and a refused request show their messages in place', async () => {
+    const { page, errors } = await open('/');
+    const files = ['truncated.jpg', '320x240.jpg'].map((name) => ({ name, base64: corpus(name).toString('base64') }));
+    const dropped = await page.evaluateHandle(`(() => {
+      const transfer = new DataTransfer();
+      for (const { name, base64 } of ${JSON.stringify(files)}) {
+        transfer.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], name, { type: 'image/jpeg' }));
+      }
+      return transfer;
+    })()`);
+    await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: dropped });
+    expect(await page.locator('#file-summary').innerText()).toMatch(/^2 chosen: truncated\.jpg .*, 320x240\.jpg/);
+    await page.getByRole('button', { name: 'Process' }).click();
+    const truncated = page.locator('#jobs .job', { hasText: 'truncated.jpg' });
+    const small = page.locator('#jobs .job', { hasText: '320x240.jpg' });
+    await waitForText(truncated.locator('.status'), 'Failed');
+    expect(await truncated.getByRole('alert').innerText()).not.toBe('');
+    await waitForText(small.locator('.status'), 'Done');
+
+    // Refused before any job exists: the GraphQL error names the field.
+    await page.getByLabel('Operation', { exact: true }).selectOption('blur');
+    await page.getByRole('button', { name: 'Add operation' }).click();
+    await page.getByLabel('Sigma (0.3 to 1000)').fill('5000');
+    await page.getByRole('button', { name: 'Process' }).click();
+    await waitForText(page.locator('#jobs .job').first().getByRole('alert'), 'sigma');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  test('GET /graphql serves GraphiQL to browsers and GraphQL to everyone else', async () => {
+    const page = await fetch(`${client.baseUrl}/graphql`, { headers: { accept: BROWSER_ACCEPT } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('/ui/graphiql/main.js');
+
+    const query = `${client.baseUrl}/graphql?query=${encodeURIComponent('{ __typename }')}`;
+    for (const accept of ['*/*', 'application/json', 'application/graphql-response+json, text/html;q=0.5']) {
+      const res = await fetch(query, { headers: { accept, 'apollo-require-preflight': 'true' } });
+      expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
+    }
+    // CSRF prevention is still on for GETs without the preflight header.
+    expect((await fetch(query)).status).toBe(400);
+  });
+
+  test('GraphiQL renders offline, knows the schema, and runs a query and a subscription', async () => {
+    const { id } = await client.submit(corpusPath('320x240.jpg'), { operations: [{ grayscale: true }] });
+    await waitForJob(client, id, (job) => job.status === 'COMPLETED');
+    const variables = encodeURIComponent(JSON.stringify({ id }));
+
+    const query = encodeURIComponent('query Job($id: ID!) { job(id: $id) { status result { width height } } }');
+    const { page, offsite, errors } = await open(`/graphql?query=${query}&variables=${variables}`);
+    await waitForText(page.locator('.graphiql-query-editor .monaco-editor .view-lines'), 'job(id: $id)');
+    // The schema is bundled from schema/, since the server refuses introspection in production.
+    await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
+    await waitForText(page.locator('.graphiql-doc-explorer'), 'subscription: Subscription');
+    await page.getByRole('button', { name: /Execute query/ }).click();
+    await waitForText(page.locator('.graphiql-response .view-lines'), '"status": "COMPLETED", "result": { "width": 320, "height": 240 }');
+
+    const subscription = encodeURIComponent('subscription Watch($id: ID!) { jobUpdated(id: $id) { status progress } }');
+    await page.goto(`${client.baseUrl}/graphql?query=${subscription}&variables=${variables}`);
+    await waitForText(page.locator('.graphiql-query-editor .monaco-editor .view-lines'), 'jobUpdated(id: $id)');
+    await page.getByRole('button', { name: /Execute query/ }).click();
+    await waitForText(page.locator('.graphiql-response .view-lines'), '"jobUpdated": { "status": "COMPLETED", "progress": 100 }');
+
+    expect(offsite).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 90000);
+});

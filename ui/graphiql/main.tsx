@@ -1,0 +1,40 @@
+// GraphiQL for Darkroom, bundled by scripts/build-ui.js and served at GET /graphql
+// to browsers: queries and mutations go to /graphql over HTTP, subscriptions over
+// graphql-ws on the same path, and nothing is fetched from the internet.
+import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { GraphiQL } from 'graphiql';
+import { buildSchema } from 'graphql';
+import { createClient } from 'graphql-ws';
+import { createRoot } from 'react-dom/client';
+import 'graphiql/style.css';
+
+// Monaco asks for a worker per language service; they are bundled beside this script.
+(globalThis as { MonacoEnvironment?: unknown }).MonacoEnvironment = {
+  getWorker(_workerId: string, label: string): Worker {
+    const name = label === 'json' || label === 'graphql' ? label : 'editor';
+    return new Worker(`/ui/graphiql/workers/${name}.worker.js`);
+  },
+};
+
+const subscriptionUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
+const fetcher = createGraphiQLFetcher({
+  url: '/graphql',
+  subscriptionUrl,
+  wsClient: createClient({ url: subscriptionUrl }),
+});
+
+/** schema/*.graphql, put in by scripts/build-ui.js: Apollo answers no introspection in production. */
+declare const DARKROOM_SCHEMA_SDL: string;
+const schema = buildSchema(DARKROOM_SCHEMA_SDL);
+
+// `/graphql?query=…&variables=…` opens with that operation, so links can share one.
+const params = new URLSearchParams(location.search);
+
+createRoot(document.getElementById('graphiql')!).render(
+  <GraphiQL
+    fetcher={fetcher}
+    schema={schema}
+    initialQuery={params.get('query') ?? undefined}
+    initialVariables={params.get('variables') ?? undefined}
+  />,
+);
