@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, specifiedRules, validate, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Backends } from '../backends/types';
@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import { webSocketOpened } from '../metrics';
 import { identify, type Caller } from './access';
 import type { GraphQLContext } from './context';
+import { ValidatedDocuments } from './document-cache';
 import { formatError } from './graphql-errors';
 
 type ConnectionParams = { authorization?: unknown; apiKey?: unknown } | undefined;
@@ -43,13 +44,12 @@ export function startSubscriptionServer(
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxWebSocketMessageBytes });
   wsServer.on('connection', webSocketOpened);
   const open = new WeakMap<object, Set<string>>();
+  const documents = new ValidatedDocuments(schema, validationRules);
   return useServer<ConnectionParams, { request: IncomingMessage }>(
     {
       schema,
-      validate: (s, document) => validate(s, document, [...specifiedRules, ...validationRules]),
       onConnect: (ctx) => callerOf(ctx.connectionParams, ctx.extra.request, config) !== null,
-      context: (ctx): GraphQLContext => ({ backends, config, caller: callerOf(ctx.connectionParams, ctx.extra.request, config)! }),
-      onSubscribe: (ctx, id) => {
+      onSubscribe: (ctx, id, payload) => {
         const ids = open.get(ctx) ?? new Set<string>();
         open.set(ctx, ids);
         if (ids.size >= config.maxSubscriptionsPerConnection) {
@@ -59,8 +59,17 @@ export function startSubscriptionServer(
             }),
           ];
         }
+        const document = documents.get(payload.query);
+        if (Array.isArray(document)) return document;
         ids.add(id);
-        return undefined;
+        const contextValue: GraphQLContext = { backends, config, caller: callerOf(ctx.connectionParams, ctx.extra.request, config)! };
+        return {
+          schema,
+          document: document as DocumentNode,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue,
+        };
       },
       onComplete: (ctx, id) => {
         open.get(ctx)?.delete(id);

@@ -44,7 +44,8 @@ export function jobHandler(
   const limits = processLimits(config);
 
   return async (jobId) => {
-    const current = await backends.store.get(jobId);
+    // One round trip for both: the input is nearly always needed.
+    const [current, input] = await Promise.all([backends.store.get(jobId), backends.store.getInput(jobId)]);
     if (!current) {
       log.warn('skipped a job that is unknown or expired', { jobId });
       return 'ack';
@@ -64,7 +65,6 @@ export function jobHandler(
       return 'ack';
     }
     const { spec, attempts } = started.record;
-    const input = await backends.store.getInput(jobId);
     if (!input) {
       const failure = { code: 'INPUT_EXPIRED', message: 'The uploaded image expired before a worker could process it.' };
       await lifecycle.fail(jobId, failure);
