@@ -24,14 +24,18 @@ function describe(job: Job): string {
 }
 
 /** Upload, follow and download one file; the bar shows the job's own progress. */
-async function processFile(client: DarkroomApi, file: string, flags: JobFlags, target: string, onProgress: (p: number) => void): Promise<Job> {
+async function processFile(
+  client: DarkroomApi,
+  file: string,
+  flags: JobFlags,
+  onProgress: (p: number) => void,
+): Promise<{ job: Job & { result: NonNullable<Job['result']> }; data: Buffer }> {
   const created = await client.createJob(file, jobInput(flags));
-  const final = await client.watch(created.id, (job) => onProgress(job.progress));
-  if (final.status !== 'COMPLETED' || !final.result) {
-    throw new ApiError(final.error ? `${final.error.message}` : `The job ended ${final.status}.`, final.error?.code ?? final.status);
+  const job = await client.watch(created.id, (update) => onProgress(update.progress));
+  if (job.status !== 'COMPLETED' || !job.result) {
+    throw new ApiError(job.error ? job.error.message : `The job ended ${job.status}.`, job.error?.code ?? job.status);
   }
-  await writeFile(target, await client.download(final.result.url));
-  return final;
+  return { job: { ...job, result: job.result }, data: await client.download(job.result.url) };
 }
 
 async function processCommand(files: string[], flags: JobFlags & ConnectionFlags & { output?: string; outDir: string }): Promise<number> {
@@ -45,17 +49,17 @@ async function processCommand(files: string[], flags: JobFlags & ConnectionFlags
   await Promise.all(
     files.map(async (file) => {
       const bar = bars.create(100, 0, { name: path.basename(file) });
-      const target = flags.output ?? path.join(flags.outDir, `${path.parse(file).name}.${EXTENSIONS[flags.format?.toUpperCase() ?? ''] ?? 'out'}`);
       try {
-        const job = await processFile(client, file, flags, target, (p) => {
+        const { job, data } = await processFile(client, file, flags, (p) => {
           bar.update(p);
           progress.set(file, p);
           overall?.update([...progress.values()].reduce((a, b) => a + b, 0));
         });
-        const finalTarget = flags.format || flags.output ? target : target.replace(/\.out$/, `.${EXTENSIONS[job.result!.format]}`);
-        if (finalTarget !== target) await import('node:fs/promises').then((fs) => fs.rename(target, finalTarget));
-        bar.update(100, { name: `${path.basename(file)} → ${finalTarget}` });
-        if (!interactive) process.stdout.write(`${file} → ${finalTarget} (${describe(job)})\n`);
+        // Named after the input, with the extension of the format the server chose.
+        const target = flags.output ?? path.join(flags.outDir, `${path.parse(file).name}.${EXTENSIONS[job.result.format]}`);
+        await writeFile(target, data);
+        bar.update(100, { name: `${path.basename(file)} → ${target}` });
+        if (!interactive) process.stdout.write(`${file} → ${target} (${describe(job)})\n`);
       } catch (err) {
         failures++;
         bar.stop();
