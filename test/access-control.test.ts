@@ -166,3 +166,26 @@ describe('GraphQL and WebSocket limits', () => {
     expect(outcomes[2]).toContain('LIMIT_EXCEEDED');
   });
 });
+
+describe('CORS', () => {
+  let deployment: Deployment;
+
+  afterAll(async () => {
+    await deployment.stop();
+  });
+
+  test('only the configured origins may call the API from a browser', async () => {
+    deployment = new Deployment('cors', { CORS_ORIGINS: 'https://app.example.test' });
+    const { client } = await deployment.web('web');
+    const preflight = (origin: string) =>
+      fetch(`${client.baseUrl}/graphql`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,apollo-require-preflight' },
+      });
+    const allowed = await preflight('https://app.example.test');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.test');
+    expect(allowed.headers.get('access-control-allow-headers')).toMatch(/apollo-require-preflight/i);
+    const other = await preflight('https://evil.example.test');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
