@@ -39,6 +39,16 @@ describe('API keys, ownership and signed URLs', () => {
     }
   });
 
+  test('an upload without a key is refused before its body is parsed', async () => {
+    const res = await fetch(`${alice.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=xx', 'apollo-require-preflight': 'true' },
+      body: '--xx\r\nfoo\r\n',
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+  });
+
   test('a WebSocket without a key is closed with 4403', async () => {
     const code = await new Promise<number>((resolve) => {
       const ws = createClient({ url: alice.baseUrl.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, on: { closed: (e) => resolve((e as { code: number }).code) } });

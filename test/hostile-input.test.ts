@@ -176,6 +176,18 @@ describe('hostile and damaged input: clear codes, processes stay up, other jobs 
     expect(await bad.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
     const huge = await fetch(`${client.baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'x'.repeat(200_000) }) });
     expect(huge.status).toBe(413);
+    // Truncated multipart bodies: the parser's errors must answer 400, never bring the process down.
+    for (const body of ['--xx\r\nfoo\r\n', '--xx\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query']) {
+      const cut = await fetch(`${client.baseUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=xx', 'apollo-require-preflight': 'true' },
+        body,
+      });
+      expect(cut.status).toBe(400);
+      expect(await cut.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+    }
+    expect(web.running).toBe(true);
+    expect((await fetch(`${client.baseUrl}/healthz`)).status).toBe(200);
   });
 
   test('a job that would grow past the output limit is refused before it is queued', async () => {

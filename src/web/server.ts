@@ -8,7 +8,6 @@ import express from 'express';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
-import { GraphQLError } from 'graphql';
 import type { Backends } from '../backends/types';
 import type { Config } from '../config';
 import { metricsHandler } from '../metrics';
@@ -19,7 +18,8 @@ import { resultsHandler } from './results';
 import { parserFileLimit } from './upload';
 import { buildSchema } from './schema';
 import { startSubscriptionServer } from './subscriptions';
-import { identify } from './access';
+import { identify, type Caller } from './access';
+import { guardMultipartParser, multipartErrorsAreBadRequests } from './multipart-guard';
 import { uiRoutes } from './ui';
 
 /** Bounds on what one GraphQL document may ask (graphql-armor), over HTTP and WebSocket alike. */
@@ -31,6 +31,19 @@ const ARMOR = {
   costLimit: { maxCost: 2000 },
   blockFieldSuggestion: { enabled: true },
 };
+
+/** Who is calling, into `res.locals.caller`; 401 when keys are required and none is valid. */
+function authenticate(config: Config): express.RequestHandler {
+  return (req, res, next) => {
+    const caller = identify(req.headers.authorization, req.ip ?? 'unknown', config);
+    if (!caller) {
+      res.status(401).json({ errors: [{ message: 'Send a valid API key as "Authorization: Bearer <key>".', extensions: { code: 'UNAUTHENTICATED' } }] });
+      return;
+    }
+    res.locals.caller = caller;
+    next();
+  };
+}
 
 export interface WebServer {
   port: number;
@@ -88,18 +101,14 @@ export async function startWebServer(backends: Backends, config: Config): Promis
   app.use(uiRoutes());
   app.use(
     '/graphql',
+    // The key is checked first, so a caller without one cannot make us parse a body.
+    authenticate(config),
     express.json({ limit: config.maxRequestBytes }),
+    guardMultipartParser,
     graphqlUploadExpress({ maxFileSize: parserFileLimit(config.maxUploadBytes), maxFiles: 1, maxFieldSize: config.maxRequestBytes }),
+    multipartErrorsAreBadRequests,
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<GraphQLContext> => {
-        const caller = identify(req.headers.authorization, req.ip ?? 'unknown', config);
-        if (!caller) {
-          throw new GraphQLError('Send a valid API key as "Authorization: Bearer <key>".', {
-            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-          });
-        }
-        return { backends, config, caller };
-      },
+      context: async ({ res }): Promise<GraphQLContext> => ({ backends, config, caller: res.locals.caller as Caller }),
     }),
   );
   app.use((_req, res) => {
