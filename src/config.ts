@@ -22,6 +22,7 @@ export interface Config {
   maxFrames: number;
   allowedInputFormats: ReadonlySet<string>;
   maxOutputDimension: number;
+  maxOutputPixels: number;
   maxOperations: number;
   workerPrefetch: number;
   /** Deliveries a job may have before it is failed as WORKER_CRASHED and dead-lettered. */
@@ -157,6 +158,7 @@ export function readConfig(env: Env = process.env): Config {
     maxFrames: positiveInt(env, 'MAX_FRAMES', 100),
     allowedInputFormats: formatList(env, 'ALLOWED_INPUT_FORMATS', ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif']),
     maxOutputDimension: positiveInt(env, 'MAX_OUTPUT_DIMENSION', 10000),
+    maxOutputPixels: positiveInt(env, 'MAX_OUTPUT_PIXELS', 50_000_000),
     maxOperations: positiveInt(env, 'MAX_OPERATIONS', 20),
     workerPrefetch: positiveInt(env, 'WORKER_PREFETCH', 2),
     maxAttempts: positiveInt(env, 'MAX_ATTEMPTS', 3),
@@ -186,7 +188,7 @@ export function processLimits(config: Config): ProcessLimits {
     allowedFormats: config.allowedInputFormats,
     maxInputPixels: config.maxInputPixels,
     maxFrames: config.maxFrames,
-    maxOutputDimension: config.maxOutputDimension,
+    output: { maxDimension: config.maxOutputDimension, maxPixels: config.maxOutputPixels },
     timeoutSeconds: config.jobTimeoutSeconds,
   };
 }

@@ -192,9 +192,19 @@ describe('hostile and damaged input: clear codes, processes stay up, other jobs 
 
   test('a job that would grow past the output limit is refused before it is queued', async () => {
     const response = await client.createJob({ name: 'r.jpg', data: corpus('random.jpg') }, {
-      operations: [{ resize: { width: 10000, height: 10000, fit: 'FILL' } }, { rotate: { angle: 45 } }],
+      operations: [{ resize: { width: 9000, height: 5000, fit: 'FILL' } }, { rotate: { angle: 29 } }],
     });
     expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'LIMIT_EXCEEDED', field: 'operations[1].rotate' } });
+    expect(response.errors?.[0].message).toMatch(/10000 pixels a side/);
+  });
+
+  test('a job whose output would pass MAX_OUTPUT_PIXELS is refused before it is queued', async () => {
+    const response = await client.createJob({ name: 'p.jpg', data: corpus('2569067123_aca715a2ee_o.jpg') }, {
+      operations: [{ resize: { width: 7000, height: 5700, fit: 'FILL' } }, { rotate: { angle: 33 } }],
+      output: { format: 'PNG' },
+    });
+    expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'LIMIT_EXCEEDED', field: 'operations[1].rotate' } });
+    expect(response.errors?.[0].message).toMatch(/megapixels/);
   });
 
   test('a crop outside the image is refused up front, naming the operation', async () => {

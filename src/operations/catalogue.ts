@@ -4,7 +4,7 @@ import { badInput, DarkroomError } from '../errors';
 import { grayscale } from './colour';
 import { blur, sharpen } from './filters';
 import { crop, flip, flop, resize, rotate } from './geometry';
-import { DEFAULT_JOB_LIMITS, type JobLimits, type Operation, type Size } from './operation';
+import { DEFAULT_JOB_LIMITS, oversize, type JobLimits, type Operation, type Size, type SizeBounds } from './operation';
 import { validateOutput, type OutputSpec } from './output';
 
 /** Every operation a job can ask for, by its name in the ImageOperation input. */
@@ -70,10 +70,10 @@ export function applyStep(image: Sharp, step: OperationStep, size: Size): Sharp 
 
 /**
  * Walk the job's steps over the sizes they will make, before any pixel is
- * decoded: refuse a step that would exceed `maxDimension`, and arguments that
+ * decoded: refuse a step that would make an image beyond `bounds`, and arguments that
  * cannot fit while the sizes are known exactly (the worker checks the rest).
  */
-export function planSizes(steps: readonly OperationStep[], start: Size, maxDimension: number): void {
+export function planSizes(steps: readonly OperationStep[], start: Size, bounds: SizeBounds): void {
   let size = start;
   let exact = true;
   for (const step of steps) {
@@ -82,13 +82,8 @@ export function planSizes(steps: readonly OperationStep[], start: Size, maxDimen
     const next = operation.resultSize?.(step.args, size) ?? { size, exact: true };
     size = next.size;
     exact &&= next.exact;
-    if (size.width > maxDimension || size.height > maxDimension) {
-      throw new DarkroomError(
-        'LIMIT_EXCEEDED',
-        `${step.field} would make a ${size.width}x${size.height} image; this service makes at most ${maxDimension} pixels a side.`,
-        step.field,
-      );
-    }
+    const tooLarge = oversize(size, bounds);
+    if (tooLarge) throw new DarkroomError('LIMIT_EXCEEDED', `${step.field} would make ${tooLarge}.`, step.field);
   }
 }
 

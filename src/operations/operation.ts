@@ -15,6 +15,23 @@ export interface JobLimits {
 
 export const DEFAULT_JOB_LIMITS: JobLimits = { maxDimension: 10000, maxOperations: 20 };
 
+/** The largest image a job may make, along the way or at the end. */
+export interface SizeBounds {
+  maxDimension: number;
+  maxPixels: number;
+}
+
+/** Why an image of `size` is too large, or null when it is not. */
+export function oversize(size: Size, bounds: SizeBounds): string | null {
+  if (size.width > bounds.maxDimension || size.height > bounds.maxDimension) {
+    return `a ${size.width}x${size.height} image; this service makes at most ${bounds.maxDimension} pixels a side`;
+  }
+  if (size.width * size.height > bounds.maxPixels) {
+    return `a ${size.width}x${size.height} image (${((size.width * size.height) / 1e6).toFixed(1)} megapixels); this service makes at most ${(bounds.maxPixels / 1e6).toFixed(1)}`;
+  }
+  return null;
+}
+
 /**
  * One entry of the operation catalogue: how its GraphQL arguments are checked
  * (up front, before anything is stored or queued) and how it is added to sharp.

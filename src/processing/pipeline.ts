@@ -1,26 +1,22 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { ImageFormat } from '../generated/graphql';
 import { addsTransparency, applyStep, planSizes, type JobSpec } from '../operations/catalogue';
-import type { Size } from '../operations/operation';
+import { oversize, type Size, type SizeBounds } from '../operations/operation';
 import { chooseFormat, encode, FORMATS } from '../operations/output';
 import { DarkroomError } from '../errors';
 import { inspectInput, type InputPolicy } from './input-policy';
 import { classifySharpError } from './sharp-errors';
 
 export interface ProcessLimits extends InputPolicy {
-  /** Largest side of any image a job makes, along the way or at the end. */
-  maxOutputDimension: number;
+  /** Largest image a job makes, along the way or at the end. */
+  output: SizeBounds;
   /** libvips' own limit per pipeline; the worker also guards the whole job. */
   timeoutSeconds: number;
 }
 
 function checkSize(size: Size, limits: ProcessLimits): void {
-  if (size.width > limits.maxOutputDimension || size.height > limits.maxOutputDimension) {
-    throw new DarkroomError(
-      'LIMIT_EXCEEDED',
-      `The job would make a ${size.width}x${size.height} image; this service makes at most ${limits.maxOutputDimension} pixels a side.`,
-    );
-  }
+  const tooLarge = oversize(size, limits.output);
+  if (tooLarge) throw new DarkroomError('LIMIT_EXCEEDED', `The job would make ${tooLarge}.`);
 }
 
 export interface ProcessedImage {
@@ -73,7 +69,7 @@ export async function processImage(
 ): Promise<ProcessedImage> {
   const meta = await inspectInput(input, limits);
   let size = displayedSize(meta, spec.autoOrient);
-  planSizes(spec.operations, size, limits.maxOutputDimension);
+  planSizes(spec.operations, size, limits.output);
   const source = await vips(() => sharp(input, { limitInputPixels: limits.maxInputPixels, failOn: 'warning' }).timeout({ seconds: limits.timeoutSeconds }));
   const format = chooseFormat(spec.output.format, meta);
   let image = spec.autoOrient ? source.autoOrient() : source;

@@ -26,8 +26,9 @@ export async function createJob(input: CreateImageJobInput, { backends, config, 
   const upload = await input.file;
   const data = await readUpload(upload, config.maxUploadBytes);
   // Refuse at once what the header already condemns; the worker checks again.
-  const meta = await inspectInput(data, processLimits(config));
-  planSizes(spec.operations, displayedSize(meta, spec.autoOrient), config.maxOutputDimension);
+  const limits = processLimits(config);
+  const meta = await inspectInput(data, limits);
+  planSizes(spec.operations, displayedSize(meta, spec.autoOrient), limits.output);
   const now = new Date().toISOString();
   const record: JobRecord = {
     id: randomUUID(),
