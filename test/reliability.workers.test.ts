@@ -79,6 +79,8 @@ describe('worker crashes, shutdown and time limits (real Redis and RabbitMQ)', (
     await waitForJob(client, job.id, (j) => j.status === 'ACTIVE');
     expect(await stopping.stop('SIGTERM')).toBe(0);
     expect(stopping.lines.some((l) => l.msg === 'job completed')).toBe(false);
+    // Handed back, it reads QUEUED again until a worker takes it.
+    expect(await client.job(job.id)).toMatchObject({ status: 'QUEUED', progress: 0, attempts: 1 });
     await deployment.worker('worker-2');
     const done = await waitForJob(client, job.id, (j) => j.status === 'COMPLETED', 60000);
     expect(done).toMatchObject({ attempts: 2, result: { width: 720, height: 588 } });

@@ -77,9 +77,10 @@ export interface JobQueue {
   consume(handler: DeliveryHandler, prefetch: number): Promise<void>;
   /**
    * Stop taking deliveries and wait up to `graceMs` for those in hand; any still
-   * running then are handed back to the queue for another worker.
+   * running then are handed back to the queue for another worker, each after
+   * `handBack(jobId)` (the in-memory queue has no other worker to hand to).
    */
-  stopConsuming(graceMs: number): Promise<void>;
+  stopConsuming(graceMs: number, handBack: (jobId: string) => Promise<void>): Promise<void>;
   /** Jobs waiting for a worker, not counting those being processed. Rejects when the broker cannot be asked. */
   depth(): Promise<number>;
   ping(): Promise<void>;

@@ -12,6 +12,7 @@ const TRANSITIONS = {
   complete: { from: ['ACTIVE'], to: 'COMPLETED' },
   fail: { from: ['QUEUED', 'ACTIVE'], to: 'FAILED' },
   cancel: { from: ['QUEUED', 'ACTIVE'], to: 'CANCELLED' },
+  requeue: { from: ['ACTIVE'], to: 'QUEUED' },
 } as const satisfies Record<string, { from: readonly JobStatus[]; to: JobStatus }>;
 
 export interface Transition {
@@ -52,6 +53,11 @@ export class JobLifecycle {
 
   fail(id: string, error: JobFailure): Promise<Transition | null> {
     return this.move(id, 'fail', { error });
+  }
+
+  /** A stopping worker handed the job back to the queue unfinished. */
+  requeue(id: string): Promise<Transition | null> {
+    return this.move(id, 'requeue', { progress: 0 });
   }
 
   /** A finished job stays as it is (`applied` false); an ACTIVE one stops at its worker's next step. */

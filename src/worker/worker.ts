@@ -135,11 +135,13 @@ export interface Worker {
 
 export async function startWorker(backends: Backends, config: Config, processor?: ImageProcessor): Promise<Worker> {
   const handle = jobHandler(backends, config, processor);
+  const lifecycle = new JobLifecycle(backends);
   await backends.queue.consume(({ jobId }) => handle(jobId), config.workerPrefetch);
   return {
     async stop() {
       try {
-        await backends.queue.stopConsuming(config.shutdownGraceSeconds * 1000);
+        // A job handed back unfinished reads QUEUED again rather than ACTIVE.
+        await backends.queue.stopConsuming(config.shutdownGraceSeconds * 1000, (jobId) => lifecycle.requeue(jobId).then(() => undefined));
       } catch (err) {
         log.warn('could not stop consuming cleanly', errorFields(err));
       }

@@ -195,7 +195,7 @@ export class AmqpJobQueue implements JobQueue {
     if (this.model) await this.startConsumer(this.model, this.consumer);
   }
 
-  async stopConsuming(graceMs: number): Promise<void> {
+  async stopConsuming(graceMs: number, handBack: (jobId: string) => Promise<void>): Promise<void> {
     this.consumer = null;
     const current = this.consumerChannel;
     this.consumerChannel = null;
@@ -208,6 +208,8 @@ export class AmqpJobQueue implements JobQueue {
     clearTimeout(timer);
     for (const entry of [...this.inFlight]) {
       log.warn('handing an unfinished job back to rabbitmq at shutdown', { jobId: entry.jobId });
+      // Before the message goes back, so no other worker can have started the job yet.
+      await handBack(entry.jobId).catch((err) => log.warn('could not mark a handed-back job', { jobId: entry.jobId, ...errorFields(err) }));
       entry.settle('requeue');
     }
   }
