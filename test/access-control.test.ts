@@ -145,6 +145,13 @@ describe('GraphQL and WebSocket limits', () => {
       body: JSON.stringify([{ query: '{ job(id: "x") { id } }' }, { query: '{ job(id: "y") { id } }' }]),
     });
     expect(batch.status).toBe(400);
+    const tokens = await fetch(`${client.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ ${'__typename '.repeat(1100)}}` }),
+    });
+    expect(tokens.status).toBe(400);
+    expect(await tokens.json()).toMatchObject({ errors: [{ message: expect.stringMatching(/more th.. 1000 tokens/), extensions: { code: "GRAPHQL_PARSE_FAILED" } }] });
   });
 
   test('a connection may hold only so many subscriptions', async () => {

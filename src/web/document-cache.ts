@@ -12,6 +12,7 @@ export class ValidatedDocuments {
   constructor(
     private readonly schema: GraphQLSchema,
     rules: readonly ValidationRule[],
+    private readonly maxTokens: number,
     private readonly capacity = 500,
   ) {
     this.rules = [...specifiedRules, ...rules];
@@ -23,7 +24,7 @@ export class ValidatedDocuments {
     if (cached) return cached;
     let document: DocumentNode;
     try {
-      document = parse(query);
+      document = parse(query, { maxTokens: this.maxTokens });
     } catch (err) {
       return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
     }

@@ -22,12 +22,16 @@ import { identify, type Caller } from './access';
 import { guardMultipartParser, multipartErrorsAreBadRequests } from './multipart-guard';
 import { uiRoutes } from './ui';
 
+/** Longest GraphQL document, in lexical tokens. */
+const MAX_TOKENS = 1000;
+
 /** Bounds on what one GraphQL document may ask (graphql-armor), over HTTP and WebSocket alike. */
 const ARMOR = {
   maxDepth: { n: 8 },
   maxAliases: { n: 10 },
   maxDirectives: { n: 10 },
-  maxTokens: { n: 1000 },
+  // graphql's own parser enforces MAX_TOKENS instead: armor's check throws from a plugin hook, which Apollo answers 500.
+  maxTokens: { enabled: false },
   costLimit: { maxCost: 2000 },
   blockFieldSuggestion: { enabled: true },
 };
@@ -65,7 +69,7 @@ export async function startWebServer(backends: Backends, config: Config): Promis
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  const subscriptions = startSubscriptionServer(server, schema, backends, config, armor.validationRules);
+  const subscriptions = startSubscriptionServer(server, schema, backends, config, armor.validationRules, MAX_TOKENS);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -73,6 +77,7 @@ export async function startWebServer(backends: Backends, config: Config): Promis
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     validationRules: armor.validationRules,
+    parseOptions: { maxTokens: MAX_TOKENS },
     // Shutdown order is ours to run (src/process.ts), not Apollo's own signal handlers'.
     stopOnTerminationSignals: false,
     formatError,

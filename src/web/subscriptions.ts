@@ -40,11 +40,12 @@ export function startSubscriptionServer(
   backends: Backends,
   config: Config,
   validationRules: readonly ValidationRule[],
+  maxTokens: number,
 ): { dispose(): void | Promise<void> } {
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: config.maxWebSocketMessageBytes });
   wsServer.on('connection', webSocketOpened);
   const open = new WeakMap<object, Set<string>>();
-  const documents = new ValidatedDocuments(schema, validationRules);
+  const documents = new ValidatedDocuments(schema, validationRules, maxTokens);
   return useServer<ConnectionParams, { request: IncomingMessage }>(
     {
       schema,
