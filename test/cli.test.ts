@@ -50,6 +50,16 @@ describe('the darkroom CLI against a running server', () => {
     expect(await sharp(readFileSync(path.join(dir, 'with-alpha.png'))).metadata()).toMatchObject({ format: 'png', width: 100 });
   });
 
+  test('creates a missing output folder; refuses inputs whose results would collide', async () => {
+    const dir = path.join(out, 'new', 'folder');
+    const made = await darkroom('process', corpusPath('random.jpg'), '--resize', '20x20', '--out-dir', dir, '--url', url);
+    expect(made.code).toBe(0);
+    expect((await sharp(readFileSync(path.join(dir, 'random.jpg'))).metadata()).width).toBe(20);
+    const twins = await darkroom('process', corpusPath('random.jpg'), path.join(out, 'new', 'folder', 'random.jpg'), '--out-dir', out, '--url', url);
+    expect(twins.code).toBe(1);
+    expect(twins.stderr).toContain('Two inputs are named "random"');
+  });
+
   test("failures exit non-zero with the server's message", async () => {
     const refused = await darkroom('process', corpusPath('corrupt-header.jpg'), '--resize', '100x', '--out-dir', out, '--url', url);
     expect(refused.code).toBe(1);

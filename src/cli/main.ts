@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
 import { Command, Option } from 'commander';
@@ -40,6 +40,11 @@ async function processFile(
 
 async function processCommand(files: string[], flags: JobFlags & ConnectionFlags & { output?: string; outDir: string }): Promise<number> {
   if (flags.output && files.length > 1) throw new ApiError('-o names one output file; use --out-dir for several inputs.', 'USAGE');
+  const names = files.map((file) => path.parse(file).name);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated) throw new ApiError(`Two inputs are named "${repeated}": their results would overwrite each other; process them separately.`, 'USAGE');
+  // Before any upload, so a bad destination costs no processing.
+  await mkdir(flags.output ? path.dirname(flags.output) : flags.outDir, { recursive: true });
   const client = api(flags);
   const interactive = process.stderr.isTTY === true;
   const bars = new MultiBar({ format: ' {bar} {percentage}% {name}', hideCursor: true, noTTYOutput: false, stream: process.stderr }, Presets.shades_classic);
@@ -53,7 +58,7 @@ async function processCommand(files: string[], flags: JobFlags & ConnectionFlags
         const { job, data } = await processFile(client, file, flags, (p) => {
           bar.update(p);
           progress.set(file, p);
-          overall?.update([...progress.values()].reduce((a, b) => a + b, 0));
+          overall?.update([...progress.values()].reduce((a, b) => a + b, 0), { name: 'all files' });
         });
         // Named after the input, with the extension of the format the server chose.
         const target = flags.output ?? path.join(flags.outDir, `${path.parse(file).name}.${EXTENSIONS[job.result.format]}`);
