@@ -44,13 +44,11 @@ export class RedisJobStore implements JobStore {
   }
 
   async create(record: JobRecord, input: Buffer): Promise<void> {
+    // The input goes first and on its own: a record never exists without it,
+    // and the upload is not copied once more into a MULTI's combined write.
+    await this.redis.set(this.keys.input(record.id), input, 'EX', this.retention.recordSeconds);
     const key = this.keys.job(record.id);
-    await this.redis
-      .multi()
-      .hset(key, toHash(record))
-      .expire(key, this.retention.recordSeconds)
-      .set(this.keys.input(record.id), input, 'EX', this.retention.recordSeconds)
-      .exec();
+    await this.redis.multi().hset(key, toHash(record)).expire(key, this.retention.recordSeconds).exec();
   }
 
   async get(id: string): Promise<JobRecord | null> {
