@@ -24,6 +24,9 @@ export interface Config {
   maxOutputDimension: number;
   maxOutputPixels: number;
   maxOperations: number;
+  maxVariants: number;
+  /** Files a job may send besides its image (overlays, templates). */
+  maxFilesPerJob: number;
   workerPrefetch: number;
   /** Deliveries a job may have before it is failed as WORKER_CRASHED and dead-lettered. */
   maxAttempts: number;
@@ -160,6 +163,8 @@ export function readConfig(env: Env = process.env): Config {
     maxOutputDimension: positiveInt(env, 'MAX_OUTPUT_DIMENSION', 10000),
     maxOutputPixels: positiveInt(env, 'MAX_OUTPUT_PIXELS', 50_000_000),
     maxOperations: positiveInt(env, 'MAX_OPERATIONS', 20),
+    maxVariants: positiveInt(env, 'MAX_VARIANTS', 10),
+    maxFilesPerJob: nonNegativeInt(env, 'MAX_FILES_PER_JOB', 4),
     workerPrefetch: positiveInt(env, 'WORKER_PREFETCH', 2),
     maxAttempts: positiveInt(env, 'MAX_ATTEMPTS', 3),
     jobTimeoutSeconds: positiveInt(env, 'JOB_TIMEOUT_SECONDS', 60),
@@ -179,7 +184,7 @@ export function readConfig(env: Env = process.env): Config {
 
 /** What the operation validation enforces, from the configured limits. */
 export function jobLimits(config: Config): JobLimits {
-  return { maxDimension: config.maxOutputDimension, maxOperations: config.maxOperations };
+  return { maxDimension: config.maxOutputDimension, maxOperations: config.maxOperations, maxVariants: config.maxVariants };
 }
 
 /** What the input check and the pipeline enforce, from the configured limits. */

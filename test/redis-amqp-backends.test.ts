@@ -31,9 +31,9 @@ describe('real Redis and RabbitMQ backends', () => {
       const store = new RedisJobStore(commands, keys, { recordSeconds: 120, finishedInputSeconds: 30 });
       const input = Buffer.from([0xff, 0xd8, 0x00, 0x80]);
       await store.create(sampleRecord('ttl'), input);
-      await store.putResult('ttl', 1, Buffer.from([1, 2]));
-      expect(await commands.strlen(keys.input('ttl'))).toBe(4);
-      for (const key of [keys.job('ttl'), keys.input('ttl'), keys.result('ttl', 1)]) {
+      await store.putResults('ttl', 1, [Buffer.from([1, 2])]);
+      expect(await commands.hstrlen(keys.input('ttl'), 'input')).toBe(4);
+      for (const key of [keys.job('ttl'), keys.input('ttl'), keys.result('ttl', 1, 0)]) {
         const ttl = await commands.ttl(key);
         expect(ttl).toBeGreaterThan(100);
         expect(ttl).toBeLessThanOrEqual(120);

@@ -27,8 +27,10 @@ describe('defaults', () => {
   it('fills in the documented defaults', () => {
     expect(validateJobSpec({})).toEqual({
       operations: [],
-      output: { format: null, quality: null, background: '#ffffff', keepMetadata: false },
+      variants: [{ name: 'default', operations: [], output: { format: null, quality: null, background: '#ffffff', keepMetadata: false } }],
       autoOrient: true,
+      animated: true,
+      files: 0,
     });
     expect(validateJobSpec(one({ resize: { width: 10 } })).operations).toEqual([
       {
@@ -61,12 +63,12 @@ describe('defaults', () => {
         output: { quality: 1 },
       }),
     ).not.toThrow();
-    expect(validateJobSpec({ output: { quality: 100 } }).output.quality).toBe(100);
+    expect(validateJobSpec({ output: { quality: 100 } }).variants[0].output.quality).toBe(100);
   });
 
   it('accepts CSS colours', () => {
     for (const colour of ['#ff8800', '#f80', 'white', 'rgba(0,0,0,0.5)', 'rgb(10, 20, 30)']) {
-      expect(validateJobSpec({ output: { background: colour } }).output.background).toBe(colour);
+      expect(validateJobSpec({ output: { background: colour } }).variants[0].output.background).toBe(colour);
       expect(validateJobSpec(one({ rotate: { angle: 10, background: colour } })).operations[0].args).toEqual({ angle: 10, background: colour });
     }
   });
@@ -145,7 +147,7 @@ describe('the operation list', () => {
   });
 
   it('follows configured limits', () => {
-    const limits = { maxOperations: 2, maxDimension: 500 };
+    const limits = { maxOperations: 2, maxDimension: 500, maxVariants: 10 };
     expect(() => validateJobSpec({ operations: flips(3) }, limits)).toThrow(/at most 2 operations/);
     expect(() => validateJobSpec({ operations: [{ resize: { width: 501 } }] }, limits)).toThrow(/operations\[0\]\.resize\.width.*1 to 500/);
     expect(validateJobSpec({ operations: [{ resize: { width: 500 } }] }, limits).operations).toHaveLength(1);

@@ -8,7 +8,7 @@ export function applyPatch(record: JobRecord, patch: JobPatch, now: string): Job
     status: patch.status,
     progress: patch.progress ?? record.progress,
     attempts: record.attempts + (patch.addAttempt ? 1 : 0),
-    result: patch.result === undefined ? record.result : patch.result,
+    results: patch.results ?? record.results,
     error: patch.error === undefined ? record.error : patch.error,
     version: record.version + 1,
     updatedAt: now,

@@ -5,7 +5,7 @@ export interface JobPatch {
   status: JobStatus;
   progress?: number;
   addAttempt?: boolean;
-  result?: ResultInfo | null;
+  results?: ResultInfo[];
   error?: JobFailure | null;
 }
 
@@ -25,7 +25,8 @@ export interface Retention {
 
 /** Job records, uploaded input and results: the state every process shares. */
 export interface JobStore {
-  create(record: JobRecord, input: Buffer): Promise<void>;
+  /** `files` are the extra uploads its operations refer to (overlays, templates), kept with the input. */
+  create(record: JobRecord, input: Buffer, files?: readonly Buffer[]): Promise<void>;
   get(id: string): Promise<JobRecord | null>;
   /**
    * Atomically apply `patch` if the job's status is one of `from`; null when the
@@ -35,9 +36,14 @@ export interface JobStore {
   /** Forget a job whose hand-off to the queue failed (it has no results yet). */
   remove(id: string): Promise<void>;
   getInput(id: string): Promise<Buffer | null>;
-  /** Results are kept per attempt, so a retry can never mix its bytes with another's. */
-  putResult(id: string, attempt: number, data: Buffer): Promise<void>;
-  getResult(id: string, attempt: number): Promise<Buffer | null>;
+  /** The extra files, in order; null when any has expired. */
+  getFiles(id: string, count: number): Promise<Buffer[] | null>;
+  /**
+   * One result per variant, kept per attempt, so a retry can never mix its
+   * bytes with another's; all are written before the job can read COMPLETED.
+   */
+  putResults(id: string, attempt: number, data: readonly Buffer[]): Promise<void>;
+  getResult(id: string, attempt: number, variant: number): Promise<Buffer | null>;
   /** Rejects when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -22,12 +22,29 @@ export type BlurInput = {
 };
 
 export type CreateImageJobInput = {
+  /**
+   * Keep every frame of an animated GIF or WebP (within the frame limit), with
+   * each operation applied per frame, when the output format can animate (GIF,
+   * WEBP); false takes the first frame only.
+   */
+  animated?: InputMaybe<Scalars['Boolean']['input']>;
   /** Rotate the input upright from its EXIF orientation before any operation. */
   autoOrient?: InputMaybe<Scalars['Boolean']['input']>;
   file: Scalars['Upload']['input'];
-  /** Applied in order, after the EXIF auto-orientation. */
+  /**
+   * Applied in order, after the EXIF auto-orientation. With variants, these run
+   * once and every variant starts from their result.
+   */
   operations?: Array<ImageOperation>;
+  /** How to encode the result; with variants, the output of every variant that gives none. */
   output?: InputMaybe<OutputInput>;
+  /**
+   * Several outputs from one upload (a responsive set, say 320, 640 and 1280 px
+   * in WebP and AVIF plus a JPEG fallback): the input is decoded once and each
+   * variant branches from it. Each gives one entry of Job.results, in this order.
+   * Left out: one output, named "default".
+   */
+  variants?: InputMaybe<Array<VariantInput>>;
 };
 
 /** Cut out a rectangle, in pixels of the image as it is at this step. */
@@ -76,7 +93,9 @@ export type ImageResult = {
   contentType: Scalars['String']['output'];
   format: ImageFormat;
   height: Scalars['Int']['output'];
-  /** Path on any web process: GET it for the bytes. */
+  /** The variant's name; "default" for a job without variants. */
+  name: Scalars['String']['output'];
+  /** Path on any web process (/results/<job id>/<variant name>): GET it for the bytes. */
   url: Scalars['String']['output'];
   width: Scalars['Int']['output'];
 };
@@ -92,7 +111,10 @@ export type Job = {
   input?: Maybe<ImageInfo>;
   /** 0 to 100. */
   progress: Scalars['Int']['output'];
+  /** The first (for a job without variants, the only) entry of results. */
   result?: Maybe<ImageResult>;
+  /** One per variant, in the order asked for; empty until the job is COMPLETED. */
+  results: Array<ImageResult>;
   status: JobStatus;
   /** ISO 8601. */
   updatedAt: Scalars['String']['output'];
@@ -229,6 +251,15 @@ export type SubscriptionJobUpdatedArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** One output of a job. */
+export type VariantInput = {
+  /** 1 to 64 letters, digits, - or _; unique in the job; the last part of the result's URL. */
+  name: Scalars['String']['input'];
+  /** Applied in order after the job's shared operations. */
+  operations?: Array<ImageOperation>;
+  output?: InputMaybe<OutputInput>;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -327,6 +358,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
+  VariantInput: VariantInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -352,6 +384,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   Upload: Scalars['Upload']['output'];
+  VariantInput: VariantInput;
 };
 
 export type ImageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImageInfo'] = ResolversParentTypes['ImageInfo']> = {
@@ -367,6 +400,7 @@ export type ImageResultResolvers<ContextType = GraphQLContext, ParentType extend
   contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   format?: Resolver<ResolversTypes['ImageFormat'], ParentType, ContextType>;
   height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   width?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
@@ -379,6 +413,7 @@ export type JobResolvers<ContextType = GraphQLContext, ParentType extends Resolv
   input?: Resolver<Maybe<ResolversTypes['ImageInfo']>, ParentType, ContextType>;
   progress?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   result?: Resolver<Maybe<ResolversTypes['ImageResult']>, ParentType, ContextType>;
+  results?: Resolver<Array<ResolversTypes['ImageResult']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['JobStatus'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };

@@ -10,12 +10,29 @@ export type BlurInput = {
 };
 
 export type CreateImageJobInput = {
+  /**
+   * Keep every frame of an animated GIF or WebP (within the frame limit), with
+   * each operation applied per frame, when the output format can animate (GIF,
+   * WEBP); false takes the first frame only.
+   */
+  animated?: boolean | null | undefined;
   /** Rotate the input upright from its EXIF orientation before any operation. */
   autoOrient?: boolean | null | undefined;
   file: null;
-  /** Applied in order, after the EXIF auto-orientation. */
+  /**
+   * Applied in order, after the EXIF auto-orientation. With variants, these run
+   * once and every variant starts from their result.
+   */
   operations?: Array<ImageOperation>;
+  /** How to encode the result; with variants, the output of every variant that gives none. */
   output?: OutputInput | null | undefined;
+  /**
+   * Several outputs from one upload (a responsive set, say 320, 640 and 1280 px
+   * in WebP and AVIF plus a JPEG fallback): the input is decoded once and each
+   * variant branches from it. Each gives one entry of Job.results, in this order.
+   * Left out: one output, named "default".
+   */
+  variants?: Array<VariantInput> | null | undefined;
 };
 
 /** Cut out a rectangle, in pixels of the image as it is at this step. */
@@ -119,6 +136,15 @@ export type RotateInput = {
 export type SharpenInput = {
   /** Gaussian sigma, 0.000001 to 10; omit for a fast mild sharpen. */
   sigma?: number | null | undefined;
+};
+
+/** One output of a job. */
+export type VariantInput = {
+  /** 1 to 64 letters, digits, - or _; unique in the job; the last part of the result's URL. */
+  name: string;
+  /** Applied in order after the job's shared operations. */
+  operations?: Array<ImageOperation>;
+  output?: OutputInput | null | undefined;
 };
 
 export type JobFieldsFragment = { id: string, status: JobStatus, progress: number, attempts: number, createdAt: string, updatedAt: string, input: { filename: string | null, format: ImageFormat | null, width: number | null, height: number | null, bytes: number } | null, result: { url: string, format: ImageFormat, contentType: string, width: number, height: number, bytes: number } | null, error: { code: string, message: string } | null };

@@ -1,5 +1,6 @@
 import type { ImageFormat, JobStatus } from '../generated/graphql';
 import type { JobSpec } from '../operations/catalogue';
+import type { Match } from '../operations/operation';
 
 export type { ImageFormat, JobStatus };
 
@@ -11,7 +12,10 @@ export interface InputInfo {
   bytes: number;
 }
 
+/** One variant's output. */
 export interface ResultInfo {
+  /** The variant's name. */
+  name: string;
   /** Which attempt produced the bytes: the key they are stored under. */
   attempt: number;
   format: ImageFormat;
@@ -19,6 +23,8 @@ export interface ResultInfo {
   width: number;
   height: number;
   bytes: number;
+  /** Where locate steps found their templates, best first. */
+  matches: Match[];
 }
 
 export interface JobFailure {
@@ -39,7 +45,8 @@ export interface JobRecord {
   updatedAt: string;
   spec: JobSpec;
   input: InputInfo;
-  result: ResultInfo | null;
+  /** One per variant, in the job's order; empty until COMPLETED. */
+  results: ResultInfo[];
   error: JobFailure | null;
 }
 

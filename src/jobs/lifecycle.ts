@@ -27,7 +27,7 @@ export class JobLifecycle {
   private async move(
     id: string,
     name: keyof typeof TRANSITIONS,
-    patch: { progress?: number; addAttempt?: boolean; result?: ResultInfo | null; error?: JobFailure | null },
+    patch: { progress?: number; addAttempt?: boolean; results?: ResultInfo[]; error?: JobFailure | null },
   ): Promise<Transition | null> {
     const { from, to } = TRANSITIONS[name];
     const outcome = await this.backends.store.transition(id, from, { status: to, ...patch });
@@ -47,8 +47,8 @@ export class JobLifecycle {
     return this.move(id, 'progress', { progress });
   }
 
-  complete(id: string, result: ResultInfo): Promise<Transition | null> {
-    return this.move(id, 'complete', { progress: 100, result });
+  complete(id: string, results: ResultInfo[]): Promise<Transition | null> {
+    return this.move(id, 'complete', { progress: 100, results });
   }
 
   fail(id: string, error: JobFailure): Promise<Transition | null> {

@@ -1,10 +1,20 @@
 import type { Sharp } from 'sharp';
-import type { CreateImageJobInput, ImageOperation } from '../generated/graphql';
+import type { CreateImageJobInput, ImageOperation, VariantInput } from '../generated/graphql';
 import { badInput, DarkroomError } from '../errors';
 import { grayscale } from './colour';
 import { blur, sharpen } from './filters';
 import { crop, flip, flop, resize, rotate } from './geometry';
-import { DEFAULT_JOB_LIMITS, oversize, type JobLimits, type Operation, type Size, type SizeBounds } from './operation';
+import {
+  DEFAULT_JOB_LIMITS,
+  oversize,
+  type FileClaims,
+  type JobLimits,
+  type Operation,
+  type Size,
+  type SizeBounds,
+  type StepContext,
+  type ValidateContext,
+} from './operation';
 import { validateOutput, type OutputSpec } from './output';
 
 /** Every operation a job can ask for, by its name in the ImageOperation input. */
@@ -22,18 +32,35 @@ export interface OperationStep {
   field: string;
 }
 
-/** Everything the worker needs to know about what to do, validated before the job is stored. */
-export interface JobSpec {
+/** One output of a job: its own operations after the shared ones, and its own encoding. */
+export interface VariantSpec {
+  name: string;
   operations: OperationStep[];
   output: OutputSpec;
-  autoOrient: boolean;
 }
+
+/** Everything the worker needs to know about what to do, validated before the job is stored. */
+export interface JobSpec {
+  /** Applied once, before the job branches into its variants. */
+  operations: OperationStep[];
+  variants: VariantSpec[];
+  autoOrient: boolean;
+  /** Keep every frame of an animated input; false takes the first frame only. */
+  animated: boolean;
+  /** How many extra files (overlays, templates) the operations refer to. */
+  files: number;
+}
+
+/** The one variant of a job that asks for a single output. */
+export const SINGLE_VARIANT = 'default';
+
+const VARIANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 function isOperationName(name: string): name is OperationName {
   return Object.prototype.hasOwnProperty.call(CATALOGUE, name);
 }
 
-function validateOperation(op: ImageOperation, field: string, limits: JobLimits): OperationStep | null {
+function validateOperation(op: ImageOperation, field: string, context: ValidateContext): OperationStep | null {
   const given = Object.entries(op).filter(([, value]) => value != null);
   if (given.length !== 1) throw badInput(field, 'give exactly one operation per list entry');
   const [name, value] = given[0];
@@ -41,41 +68,91 @@ function validateOperation(op: ImageOperation, field: string, limits: JobLimits)
   // `flip: false` and the like ask for nothing.
   if (value === false) return null;
   const operation = CATALOGUE[name as OperationName] as Operation<unknown, unknown>;
-  return { name, args: operation.validate(value, `${field}.${name}`, limits), field: `${field}.${name}` };
+  return { name, args: operation.validate(value, `${field}.${name}`, context), field: `${field}.${name}` };
 }
 
-export function validateJobSpec(input: Omit<CreateImageJobInput, 'file'>, limits: JobLimits = DEFAULT_JOB_LIMITS): JobSpec {
-  const operations = input.operations ?? [];
-  if (operations.length > limits.maxOperations) {
-    throw badInput('operations', `at most ${limits.maxOperations} operations per job, got ${operations.length}`);
+function validateOperations(operations: readonly ImageOperation[], field: string, context: ValidateContext): OperationStep[] {
+  return operations
+    .map((op, i) => validateOperation(op, `${field}[${i}]`, context))
+    .filter((step): step is OperationStep => step !== null);
+}
+
+function validateVariants(variants: readonly VariantInput[], output: OutputSpec, limits: JobLimits, context: ValidateContext): VariantSpec[] {
+  if (variants.length === 0) throw badInput('variants', 'give at least one variant, or leave variants out');
+  if (variants.length > limits.maxVariants) {
+    throw badInput('variants', `at most ${limits.maxVariants} variants per job, got ${variants.length}`);
   }
-  return {
-    operations: operations
-      .map((op, i) => validateOperation(op, `operations[${i}]`, limits))
-      .filter((step): step is OperationStep => step !== null),
-    output: validateOutput(input.output),
-    autoOrient: input.autoOrient ?? true,
+  const seen = new Set<string>();
+  return variants.map((variant, i) => {
+    const field = `variants[${i}]`;
+    if (!VARIANT_NAME.test(variant.name)) {
+      throw badInput(`${field}.name`, `"${variant.name}" is not a usable name: 1 to 64 letters, digits, "-" or "_", starting with a letter or digit`);
+    }
+    if (seen.has(variant.name)) throw badInput(`${field}.name`, `"${variant.name}" names two variants; each needs its own name`);
+    seen.add(variant.name);
+    return {
+      name: variant.name,
+      operations: validateOperations(variant.operations ?? [], `${field}.operations`, context),
+      output: variant.output ? validateOutput(variant.output, `${field}.output`) : output,
+    };
+  });
+}
+
+/** Claims nothing: for validating a job outside a request, where no upload can be read. */
+const NO_FILES: FileClaims = {
+  claim(_upload, field) {
+    throw badInput(field, 'files can only be sent with an upload request');
+  },
+};
+
+export function validateJobSpec(
+  input: Omit<CreateImageJobInput, 'file'>,
+  limits: JobLimits = DEFAULT_JOB_LIMITS,
+  files: FileClaims = NO_FILES,
+): JobSpec {
+  let claimed = 0;
+  const context: ValidateContext = {
+    limits,
+    files: {
+      claim(upload, field) {
+        claimed++;
+        return files.claim(upload, field);
+      },
+    },
   };
+  const operations = validateOperations(input.operations ?? [], 'operations', context);
+  const output = validateOutput(input.output, 'output');
+  const variants = input.variants ? validateVariants(input.variants, output, limits, context) : [{ name: SINGLE_VARIANT, operations: [], output }];
+  const count = operations.length + variants.reduce((sum, variant) => sum + variant.operations.length, 0);
+  if (count > limits.maxOperations) {
+    throw badInput(input.variants ? 'variants' : 'operations', `at most ${limits.maxOperations} operations per job, got ${count}`);
+  }
+  return { operations, variants, autoOrient: input.autoOrient ?? true, animated: input.animated ?? true, files: claimed };
 }
 
 function operationOf(step: OperationStep): Operation<unknown, unknown> {
   return CATALOGUE[step.name] as Operation<unknown, unknown>;
 }
 
-export function applyStep(image: Sharp, step: OperationStep, size: Size): Sharp {
+export function applyStep(image: Sharp, step: OperationStep, context: StepContext): Sharp | Promise<Sharp> {
   const operation = operationOf(step);
-  operation.checkFits?.(step.args, size, step.field);
-  return operation.apply(image, step.args, size);
+  operation.checkFits?.(step.args, context.size, step.field);
+  return operation.apply(image, step.args, context);
+}
+
+/** A size known ahead of decoding; not `exact` where libvips' rounding may differ by a pixel. */
+export interface PlannedSize {
+  size: Size;
+  exact: boolean;
 }
 
 /**
- * Walk the job's steps over the sizes they will make, before any pixel is
- * decoded: refuse a step that would make an image beyond `bounds`, and arguments that
+ * Walk steps over the sizes they will make, before any pixel is decoded:
+ * refuse a step that would make an image beyond `bounds`, and arguments that
  * cannot fit while the sizes are known exactly (the worker checks the rest).
  */
-export function planSizes(steps: readonly OperationStep[], start: Size, bounds: SizeBounds): void {
-  let size = start;
-  let exact = true;
+function planSizes(steps: readonly OperationStep[], start: PlannedSize, bounds: SizeBounds): PlannedSize {
+  let { size, exact } = start;
   for (const step of steps) {
     const operation = operationOf(step);
     if (exact) operation.checkFits?.(step.args, size, step.field);
@@ -85,6 +162,13 @@ export function planSizes(steps: readonly OperationStep[], start: Size, bounds: 
     const tooLarge = oversize(size, bounds);
     if (tooLarge) throw new DarkroomError('LIMIT_EXCEEDED', `${step.field} would make ${tooLarge}.`, step.field);
   }
+  return { size, exact };
+}
+
+/** planSizes over a whole job: the shared steps, then each variant from where they end. */
+export function planJob(spec: JobSpec, start: Size, bounds: SizeBounds): void {
+  const shared = planSizes(spec.operations, { size: start, exact: true }, bounds);
+  for (const variant of spec.variants) planSizes(variant.operations, shared, bounds);
 }
 
 export function addsTransparency(step: OperationStep): boolean {

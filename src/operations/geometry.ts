@@ -40,7 +40,7 @@ export interface ResizeArgs {
 }
 
 export const resize = defineOperation<ResizeInput, ResizeArgs>({
-  validate(input, field, limits) {
+  validate(input, field, { limits }) {
     const width = input.width == null ? null : integer(input.width, `${field}.width`, 1, limits.maxDimension);
     const height = input.height == null ? null : integer(input.height, `${field}.height`, 1, limits.maxDimension);
     if (width === null && height === null) throw badInput(field, 'give width, height or both');
@@ -78,7 +78,7 @@ export const resize = defineOperation<ResizeInput, ResizeArgs>({
 });
 
 export const crop = defineOperation<CropInput, CropInput>({
-  validate(input, field, limits) {
+  validate(input, field, { limits }) {
     return {
       left: integer(input.left, `${field}.left`, 0, Number.MAX_SAFE_INTEGER),
       top: integer(input.top, `${field}.top`, 0, Number.MAX_SAFE_INTEGER),

@@ -1,3 +1,4 @@
+import type { FileUpload } from 'graphql-upload-minimal';
 import type { Sharp } from 'sharp';
 
 /** Pixel size of the image as it stands before a step. */
@@ -11,9 +12,10 @@ export interface JobLimits {
   /** Largest side, in pixels, of anything a job asks for. */
   maxDimension: number;
   maxOperations: number;
+  maxVariants: number;
 }
 
-export const DEFAULT_JOB_LIMITS: JobLimits = { maxDimension: 10000, maxOperations: 20 };
+export const DEFAULT_JOB_LIMITS: JobLimits = { maxDimension: 10000, maxOperations: 20, maxVariants: 10 };
 
 /** The largest image a job may make, along the way or at the end. */
 export interface SizeBounds {
@@ -32,15 +34,57 @@ export function oversize(size: Size, bounds: SizeBounds): string | null {
   return null;
 }
 
+/** A file sent inside an operation (an overlay, a template), stored beside the job's input. */
+export interface FileRef {
+  /** Index into the job's extra files, in the order validation claimed them. */
+  file: number;
+}
+
+/** Collects the uploads that operations name, so they are read only once every argument is valid. */
+export interface FileClaims {
+  claim(upload: Promise<FileUpload>, field: string): FileRef;
+}
+
+export interface ValidateContext {
+  limits: JobLimits;
+  files: FileClaims;
+}
+
+/** What a step sees while it runs in the worker. */
+export interface StepContext {
+  /** The image's size before this step. */
+  size: Size;
+  /** The job's extra files, by FileRef.file. */
+  files: readonly Buffer[];
+  /** Facts a step reports about the image besides its pixels (e.g. where a template was found). */
+  findings: Findings;
+  /** Report progress within the step, 0 to 1; rejects when the job must stop (cancelled, out of time). */
+  progress(fraction: number): Promise<void>;
+}
+
+/** A place where the template of a locate step was found, in output pixels. */
+export interface Match {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  score: number;
+  scale: number;
+}
+
+export interface Findings {
+  matches: Match[];
+}
+
 /**
  * One entry of the operation catalogue: how its GraphQL arguments are checked
  * (up front, before anything is stored or queued) and how it is added to sharp.
  */
 export interface Operation<Input, Args> {
   /** Check and normalise; throws BAD_USER_INPUT naming `field`. */
-  validate(input: Input, field: string, limits: JobLimits): Args;
-  /** Add the operation to `image`; `size` lets it refuse what only pixels can tell. */
-  apply(image: Sharp, args: Args, size: Size): Sharp;
+  validate(input: Input, field: string, context: ValidateContext): Args;
+  /** Add the operation to `image`; the context lets it refuse what only pixels can tell. */
+  apply(image: Sharp, args: Args, context: StepContext): Sharp | Promise<Sharp>;
   /** Whether the result can have transparent pixels the input lacked (a letterbox, rotated corners). */
   addsTransparency?(args: Args): boolean;
   /**

@@ -1,4 +1,4 @@
-import type { Metadata, Sharp } from 'sharp';
+import type { Metadata, OutputInfo, Sharp } from 'sharp';
 import type { ImageFormat, OutputInput } from '../generated/graphql';
 import { colour, integer } from './checks';
 
@@ -26,11 +26,11 @@ export interface OutputSpec {
   keepMetadata: boolean;
 }
 
-export function validateOutput(input: OutputInput | null | undefined): OutputSpec {
+export function validateOutput(input: OutputInput | null | undefined, field: string): OutputSpec {
   return {
     format: input?.format ?? null,
-    quality: input?.quality == null ? null : integer(input.quality, 'output.quality', 1, 100),
-    background: input?.background == null ? '#ffffff' : colour(input.background, 'output.background'),
+    quality: input?.quality == null ? null : integer(input.quality, `${field}.quality`, 1, 100),
+    background: input?.background == null ? '#ffffff' : colour(input.background, `${field}.background`),
     keepMetadata: input?.keepMetadata ?? false,
   };
 }
@@ -60,11 +60,26 @@ export function chooseFormat(requested: ImageFormat | null, meta: Metadata): Ima
   return requested ?? formatOf(meta) ?? (meta.hasAlpha ? 'PNG' : 'JPEG');
 }
 
-export function encode(image: Sharp, spec: OutputSpec, format: ImageFormat): Sharp {
+/** An animation's frame delays (ms) and loop count, as read from its input. */
+export interface AnimationTiming {
+  delay?: number[];
+  loop?: number;
+}
+
+export function encode(image: Sharp, spec: OutputSpec, format: ImageFormat, timing: AnimationTiming | null = null): Sharp {
   const info = FORMATS[format];
   // Formats without alpha would otherwise drop it onto black.
   let out = info.alpha ? image : image.flatten({ background: spec.background });
   if (spec.keepMetadata) out = out.keepExif().keepXmp();
   const quality = spec.quality ?? info.defaultQuality ?? undefined;
-  return out.toFormat(info.sharp, quality === undefined ? {} : { quality });
+  return out.toFormat(info.sharp, { ...(quality === undefined ? {} : { quality }), ...(timing ?? {}) });
+}
+
+export function encodeOutput(
+  image: Sharp,
+  spec: OutputSpec,
+  format: ImageFormat,
+  timing: AnimationTiming | null = null,
+): Promise<{ data: Buffer; info: OutputInfo }> {
+  return encode(image, spec, format, timing).toBuffer({ resolveWithObject: true });
 }

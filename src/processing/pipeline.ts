@@ -1,8 +1,8 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { ImageFormat } from '../generated/graphql';
-import { addsTransparency, applyStep, planSizes, type JobSpec } from '../operations/catalogue';
-import { oversize, type Size, type SizeBounds } from '../operations/operation';
-import { chooseFormat, encode, FORMATS } from '../operations/output';
+import { addsTransparency, applyStep, planJob, type JobSpec, type OperationStep, type VariantSpec } from '../operations/catalogue';
+import { oversize, type Match, type Size, type SizeBounds } from '../operations/operation';
+import { chooseFormat, encodeOutput, FORMATS, type AnimationTiming } from '../operations/output';
 import { DarkroomError } from '../errors';
 import { inspectInput, type InputPolicy } from './input-policy';
 import { classifySharpError } from './sharp-errors';
@@ -19,14 +19,20 @@ function checkSize(size: Size, limits: ProcessLimits): void {
   if (tooLarge) throw new DarkroomError('LIMIT_EXCEEDED', `The job would make ${tooLarge}.`);
 }
 
+/** One variant's output. */
 export interface ProcessedImage {
+  name: string;
   data: Buffer;
   format: ImageFormat;
   width: number;
   height: number;
+  matches: Match[];
 }
 
-/** Called after each materialised step: `done` of `total` steps (operations plus encoding). */
+/**
+ * Called as the job moves: `done` of `total` steps (every operation, and the
+ * encoding of each variant); fractional while a long step reports its own progress.
+ */
 export type StepListener = (done: number, total: number) => Promise<void>;
 
 export function displayedSize(meta: Metadata, autoOrient: boolean): Size {
@@ -37,60 +43,225 @@ export function displayedSize(meta: Metadata, autoOrient: boolean): Size {
   return swap ? { width: height, height: width } : { width, height };
 }
 
+/** Formats that can carry every frame of an animation. */
+const ANIMATES: ReadonlySet<ImageFormat> = new Set(['GIF', 'WEBP']);
+
+/** Where the image stands between steps. */
+interface Stage {
+  image: Sharp;
+  /** One frame's size. */
+  size: Size;
+  /** Transparency appears with some operations and, once there, stays until the encoder. */
+  alpha: boolean;
+  /** Frames stacked top to bottom, as libvips holds an animation. */
+  frames: number;
+  /** The decoded pixels behind `image`, when it was materialised as raw pixels. */
+  pixels: { data: Buffer; channels: 1 | 2 | 3 | 4 } | null;
+  /** Frame timing of an animation, carried to the encoder. */
+  timing: AnimationTiming | null;
+  matches: Match[];
+}
+
 /**
  * Materialise a step so the next operation sees its result, in the order the
  * client gave (sharp orders operations inside one pipeline by its own rules).
  * Raw pixels are cheapest, but sharp writes a greyscale image as its one grey
  * band, dropping alpha; uncompressed PNG keeps alpha, and EXIF and XMP when
- * metadata must travel along (TIFF keeps only a stub of the EXIF).
+ * metadata must travel along (TIFF keeps only a stub of the EXIF). Frames of an
+ * animation only survive as raw pixels with their page height.
  */
-async function materialise(image: Sharp, keepMetadata: boolean, alpha: boolean, seconds: number): Promise<{ image: Sharp; size: Size }> {
-  if (keepMetadata || alpha) {
-    const kept = keepMetadata ? image.keepExif().keepXmp() : image;
+async function materialise(stage: Stage, keepMetadata: boolean, seconds: number): Promise<Stage> {
+  if (stage.frames === 1 && (keepMetadata || stage.alpha)) {
+    const kept = keepMetadata ? stage.image.keepExif().keepXmp() : stage.image;
     const { data, info } = await kept.png({ compressionLevel: 0 }).toBuffer({ resolveWithObject: true });
-    return { image: sharp(data).timeout({ seconds }), size: info };
+    return { ...stage, image: sharp(data).timeout({ seconds }), size: { width: info.width, height: info.height }, pixels: null };
   }
-  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
-  const raw = { width: info.width, height: info.height, channels: info.channels };
-  return { image: sharp(data, { raw }).timeout({ seconds }), size: info };
+  const { data, info } = await stage.image.raw().toBuffer({ resolveWithObject: true });
+  const pageHeight = info.height / stage.frames;
+  const raw = { width: info.width, height: info.height, channels: info.channels, ...(stage.frames > 1 ? { pageHeight } : {}) };
+  return {
+    ...stage,
+    image: sharp(data, { raw }).timeout({ seconds }),
+    size: { width: info.width, height: pageHeight },
+    pixels: { data, channels: info.channels },
+  };
 }
 
 /**
- * Run a job's operations on `input` in order and encode the output. The last
- * operation shares one sharp pipeline with the encoder, so a one-operation job
+ * Apply a step to each frame of a materialised animation on its own, so that
+ * every operation (a crop, a flip, a rotation, an overlay) acts per frame
+ * rather than on libvips' strip of stacked frames.
+ */
+async function perFrame(stage: Stage, apply: (frame: Sharp, size: Size) => Promise<Sharp>, seconds: number): Promise<Stage> {
+  if (!stage.pixels) throw new Error('an animation must be materialised before a step');
+  const { width, height } = stage.size;
+  const { data, channels } = stage.pixels;
+  const frameBytes = width * height * channels;
+  const frames: Buffer[] = [];
+  let size: Size | null = null;
+  let outChannels = channels;
+  for (let i = 0; i < stage.frames; i++) {
+    const frame = sharp(data.subarray(i * frameBytes, (i + 1) * frameBytes), { raw: { width, height, channels } }).timeout({ seconds });
+    const out = await (await apply(frame, stage.size)).raw().toBuffer({ resolveWithObject: true });
+    size = { width: out.info.width, height: out.info.height };
+    outChannels = out.info.channels;
+    frames.push(out.data);
+  }
+  const strip = Buffer.concat(frames);
+  const raw = { width: size!.width, height: size!.height * stage.frames, channels: outChannels, pageHeight: size!.height };
+  return { ...stage, image: sharp(strip, { raw }).timeout({ seconds }), size: size!, pixels: { data: strip, channels: outChannels } };
+}
+
+/**
+ * The first frame of an animation, for an output format that cannot animate.
+ * Only a job with several variants decodes frames some variant drops, and
+ * that job branches from raw pixels, where the first frame is the first rows.
+ */
+function firstFrame(stage: Stage, seconds: number): Stage {
+  if (stage.frames === 1) return stage;
+  if (!stage.pixels) throw new Error('an animation reached a single-frame output without being materialised');
+  const { width, height } = stage.size;
+  const { data, channels } = stage.pixels;
+  const frame = data.subarray(0, width * height * channels);
+  return { ...stage, image: sharp(frame, { raw: { width, height, channels } }).timeout({ seconds }), frames: 1, pixels: { data: frame, channels } };
+}
+
+/**
+ * Run a job on `input`: the shared operations once, then each variant's
+ * operations and encoding. A job with one variant runs as one chain whose last
+ * operation shares a sharp pipeline with the encoder, so a one-operation job
  * costs what the same call to sharp costs, unless the encoder must flatten
- * transparency.
+ * transparency. With several variants, the shared result is decoded once and
+ * every variant branches from it.
  */
 export async function processImage(
   input: Buffer,
   spec: JobSpec,
   limits: ProcessLimits,
   onStep: StepListener,
-): Promise<ProcessedImage> {
+  files: readonly Buffer[] = [],
+): Promise<ProcessedImage[]> {
   const meta = await inspectInput(input, limits);
-  let size = displayedSize(meta, spec.autoOrient);
-  planSizes(spec.operations, size, limits.output);
-  const source = await vips(() => sharp(input, { limitInputPixels: limits.maxInputPixels, failOn: 'warning' }).timeout({ seconds: limits.timeoutSeconds }));
-  const format = chooseFormat(spec.output.format, meta);
-  let image = spec.autoOrient ? source.autoOrient() : source;
-  const steps = spec.operations;
-  const total = steps.length + 1;
-  // No operation removes alpha, so once there it stays until the encoder.
-  let alpha = meta.hasAlpha;
-  for (let i = 0; i < steps.length; i++) {
-    image = await vips(() => applyStep(image, steps[i], size));
-    alpha ||= addsTransparency(steps[i]);
-    // sharp flattens before any operation in its pipeline, so when the encoder
-    // must flatten, the last operation needs a pass of its own as well.
-    if (i < steps.length - 1 || (alpha && !FORMATS[format].alpha)) {
-      ({ image, size } = await vips(() => materialise(image, spec.output.keepMetadata, alpha, limits.timeoutSeconds)));
-      checkSize(size, limits);
-      await onStep(i + 1, total);
+  const start = displayedSize(meta, spec.autoOrient);
+  planJob(spec, start, limits.output);
+
+  const formats = spec.variants.map((variant) => chooseFormat(variant.output.format, meta));
+  // Decode every frame only when some output can keep them.
+  const frames = spec.animated && formats.some((format) => ANIMATES.has(format)) ? (meta.pages ?? 1) : 1;
+  const source = await vips(() =>
+    sharp(input, { limitInputPixels: limits.maxInputPixels, failOn: 'warning', animated: frames > 1 }).timeout({
+      seconds: limits.timeoutSeconds,
+    }),
+  );
+  const total = spec.operations.length + spec.variants.reduce((sum, variant) => sum + variant.operations.length + 1, 0);
+  const run = new StepRunner(limits, onStep, files, total);
+  let stage: Stage = {
+    image: spec.autoOrient ? source.autoOrient() : source,
+    size: start,
+    alpha: meta.hasAlpha,
+    frames,
+    pixels: null,
+    timing: frames > 1 ? { delay: meta.delay, loop: meta.loop } : null,
+    matches: [],
+  };
+  // An animation is decoded once into raw frames, which every step then works on one by one.
+  if (frames > 1) stage = await vips(() => materialise(stage, false, limits.timeoutSeconds));
+
+  if (spec.variants.length === 1) {
+    const [variant] = spec.variants;
+    return [await run.variant(stage, variant, formats[0], [...spec.operations, ...variant.operations], true)];
+  }
+  const keepMetadata = spec.variants.some((variant) => variant.output.keepMetadata);
+  stage = await run.steps(stage, spec.operations, keepMetadata);
+  if (spec.operations.length === 0) stage = await vips(() => materialise(stage, keepMetadata, limits.timeoutSeconds));
+  const results: ProcessedImage[] = [];
+  for (let i = 0; i < spec.variants.length; i++) {
+    const branch = { ...stage, image: stage.image.clone(), matches: [...stage.matches] };
+    results.push(await run.variant(branch, spec.variants[i], formats[i], spec.variants[i].operations, i === spec.variants.length - 1));
+  }
+  return results;
+}
+
+/** Applies steps in order, counting them for progress. */
+class StepRunner {
+  private done = 0;
+
+  constructor(
+    private readonly limits: ProcessLimits,
+    private readonly onStep: StepListener,
+    private readonly files: readonly Buffer[],
+    private readonly total: number,
+  ) {}
+
+  /** Apply `steps`, materialising after each so the next sees its result, the last included. */
+  async steps(stage: Stage, steps: readonly OperationStep[], keepMetadata: boolean): Promise<Stage> {
+    for (const step of steps) {
+      stage = await this.apply(stage, step);
+      if (!stage.pixels) stage = await vips(() => materialise(stage, keepMetadata, this.limits.timeoutSeconds));
+      await this.advance(stage.size);
+    }
+    return stage;
+  }
+
+  /**
+   * One variant to the end: its steps (the last one left in the encoder's
+   * pipeline where it can be), then encoding; the job's `last` encoding is
+   * reported by its completion instead.
+   */
+  async variant(stage: Stage, variant: VariantSpec, format: ImageFormat, steps: readonly OperationStep[], last: boolean): Promise<ProcessedImage> {
+    if (!ANIMATES.has(format)) stage = firstFrame(stage, this.limits.timeoutSeconds);
+    const { keepMetadata } = variant.output;
+    for (let i = 0; i < steps.length; i++) {
+      stage = await this.apply(stage, steps[i]);
+      // sharp flattens before any operation in its pipeline, so when the encoder
+      // must flatten, the last operation needs a pass of its own as well.
+      if (i < steps.length - 1 || (stage.alpha && !FORMATS[format].alpha) || stage.pixels) {
+        if (!stage.pixels) stage = await vips(() => materialise(stage, keepMetadata, this.limits.timeoutSeconds));
+        await this.advance(stage.size);
+      }
+    }
+    const { data, info } = await vips(() => encodeOutput(stage.image, variant.output, format, stage.timing));
+    const height = stage.frames > 1 ? (info.pageHeight ?? info.height) : info.height;
+    checkSize({ width: info.width, height }, this.limits);
+    if (!last) await this.advance({ width: info.width, height });
+    return { name: variant.name, data, format, width: info.width, height, matches: stage.matches };
+  }
+
+  private async apply(stage: Stage, step: OperationStep): Promise<Stage> {
+    let stopped: { reason: unknown } | null = null;
+    const context = {
+      size: stage.size,
+      files: this.files,
+      findings: { matches: stage.matches },
+      progress: async (fraction: number) => {
+        // Let timers and I/O run between slices of a long step.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.onStep(this.done + Math.min(1, Math.max(0, fraction)), this.total).catch((reason) => {
+          stopped = { reason };
+          throw reason;
+        });
+      },
+    };
+    try {
+      const alpha = stage.alpha || addsTransparency(step);
+      if (stage.frames > 1) {
+        const next = await perFrame(stage, (frame, size) => Promise.resolve(applyStep(frame, step, { ...context, size })), this.limits.timeoutSeconds);
+        return { ...next, alpha };
+      }
+      const image = await applyStep(stage.image, step, context);
+      return { ...stage, image, alpha, pixels: null };
+    } catch (err) {
+      // The listener's own refusal (a cancel, a lost backend) is not an image error.
+      if (stopped) throw (stopped as { reason: unknown }).reason;
+      throw classifySharpError(err);
     }
   }
-  const { data, info } = await vips(() => encode(image, spec.output, format).toBuffer({ resolveWithObject: true }));
-  checkSize(info, limits);
-  return { data, format, width: info.width, height: info.height };
+
+  private async advance(size: Size): Promise<void> {
+    checkSize(size, this.limits);
+    this.done++;
+    await this.onStep(this.done, this.total);
+  }
 }
 
 /** Image work fails with a classified DarkroomError; the step listener's own errors pass untouched. */

@@ -42,9 +42,13 @@ function signature(jobId: string, expires: number, config: Config): string {
   return createHmac('sha256', config.urlSigningSecret).update(`${jobId}\n${expires}`).digest('base64url');
 }
 
-/** `/results/<id>`, signed and expiring when keys are required so the link alone lets a browser fetch it. */
-export function resultUrl(jobId: string, config: Config, now = Date.now()): string {
-  const path = `/results/${encodeURIComponent(jobId)}`;
+/**
+ * `/results/<id>/<variant>` (just `/results/<id>` for a job without variants),
+ * signed and expiring when keys are required so the link alone lets a browser
+ * fetch it. The signature covers the job, so one signing serves all its variants.
+ */
+export function resultUrl(jobId: string, variant: string | null, config: Config, now = Date.now()): string {
+  const path = `/results/${encodeURIComponent(jobId)}${variant === null ? '' : `/${encodeURIComponent(variant)}`}`;
   if (config.apiKeys.length === 0) return path;
   const expires = Math.floor(now / 1000) + config.signedUrlTtlSeconds;
   return `${path}?expires=${expires}&signature=${signature(jobId, expires, config)}`;

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { CreateImageJobInput } from '../generated/graphql';
 import type { JobRecord } from '../jobs/job';
 import { errorFields, log } from '../log';
-import { planSizes, validateJobSpec } from '../operations/catalogue';
+import { planJob, validateJobSpec } from '../operations/catalogue';
 import { displayedSize } from '../processing/pipeline';
 import { jobLimits, processLimits } from '../config';
 import { DarkroomError } from '../errors';
 import { inspectInput } from '../processing/input-policy';
 import type { GraphQLContext } from './context';
+import { JobFiles } from './job-files';
 import { describeInput, readUpload } from './upload';
 
 /**
@@ -22,13 +23,15 @@ export async function createJob(input: CreateImageJobInput, { backends, config, 
     const retryAfterSeconds = Math.ceil(waitMs / 1000);
     throw new DarkroomError('RATE_LIMITED', `Too many jobs; try again in ${retryAfterSeconds} s.`, undefined, { retryAfterSeconds });
   }
-  const spec = validateJobSpec(input, jobLimits(config));
+  const files = new JobFiles(config.maxFilesPerJob);
+  const spec = validateJobSpec(input, jobLimits(config), files);
   const upload = await input.file;
   const data = await readUpload(upload, config.maxUploadBytes);
   // Refuse at once what the header already condemns; the worker checks again.
   const limits = processLimits(config);
   const meta = await inspectInput(data, limits);
-  planSizes(spec.operations, displayedSize(meta, spec.autoOrient), limits.output);
+  planJob(spec, displayedSize(meta, spec.autoOrient), limits.output);
+  const extra = await files.read(config.maxUploadBytes, limits);
   const now = new Date().toISOString();
   const record: JobRecord = {
     id: randomUUID(),
@@ -41,10 +44,10 @@ export async function createJob(input: CreateImageJobInput, { backends, config, 
     updatedAt: now,
     spec,
     input: describeInput(meta, data.length, upload.filename || null),
-    result: null,
+    results: [],
     error: null,
   };
-  await backends.store.create(record, data);
+  await backends.store.create(record, data, extra);
   try {
     await backends.queue.enqueue(record.id);
   } catch (err) {

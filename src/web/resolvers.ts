@@ -4,7 +4,9 @@ import { DarkroomError } from '../errors';
 import type { Resolvers } from '../generated/graphql';
 import type { JobRecord } from '../jobs/job';
 import { JobLifecycle } from '../jobs/lifecycle';
+import type { Config } from '../config';
 import { log } from '../log';
+import { SINGLE_VARIANT } from '../operations/catalogue';
 import { canSee, resultUrl } from './access';
 import type { GraphQLContext } from './context';
 import { createJob } from './create-job';
@@ -12,6 +14,13 @@ import { watchJob } from './job-watch';
 
 function notFound(id: string): DarkroomError {
   return new DarkroomError('NOT_FOUND', `No job ${id}: it does not exist or has expired.`);
+}
+
+/** A job without variants keeps the short URL it always had. */
+function imageResult(record: JobRecord, index: number, config: Config) {
+  const result = record.results[index];
+  const single = record.spec.variants.length === 1 && result.name === SINGLE_VARIANT;
+  return { ...result, url: resultUrl(record.id, single ? null : result.name, config) };
 }
 
 export const resolvers: Resolvers<GraphQLContext> = {
@@ -44,6 +53,7 @@ export const resolvers: Resolvers<GraphQLContext> = {
     },
   },
   Job: {
-    result: (record, _args, { config }) => record.result && { ...record.result, url: resultUrl(record.id, config) },
+    result: (record, _args, { config }) => (record.results.length > 0 ? imageResult(record, 0, config) : null),
+    results: (record, _args, { config }) => record.results.map((_, i) => imageResult(record, i, config)),
   },
 };

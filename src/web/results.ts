@@ -19,6 +19,11 @@ function contentDisposition(original: string | null, jobId: string, extension: s
   return `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(`${base}.${extension}`)}`;
 }
 
+/** "photo.jpg" with variant "w640" downloads as "photo-w640.<ext>". */
+function suffixed(original: string | null, variant: string): string {
+  return `${(original ?? '').replace(/\.[^.]*$/, '') || 'darkroom'}-${variant}`;
+}
+
 function refuse(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ error: { code, message } });
 }
@@ -54,23 +59,31 @@ function notFound(res: Response, id: string): void {
   refuse(res, 404, 'NOT_FOUND', `No result for job ${id}: unknown, not finished or expired.`);
 }
 
-/** GET /results/:id — the result bytes, from whichever process stored them. */
-export function resultsHandler(store: JobStore, config: Config): RequestHandler<{ id: string }> {
+/** Which of the job's results the path names: the variant's, or the first. */
+function variantIndex(record: JobRecord, variant: string | undefined): number {
+  return variant === undefined ? 0 : record.results.findIndex((result) => result.name === variant);
+}
+
+/** GET /results/:id and /results/:id/:variant — the result bytes, from whichever process stored them. */
+export function resultsHandler(store: JobStore, config: Config): RequestHandler<{ id: string; variant?: string }> {
   return async (req, res, next) => {
     try {
-      const id = req.params.id;
+      const { id, variant } = req.params;
       const record = await store.get(id);
       if (refusal(req, res, record, config)) return;
-      const data = record?.status === 'COMPLETED' && record.result ? await store.getResult(id, record.result.attempt) : null;
-      if (!record?.result || !data) {
-        notFound(res, id);
+      const index = record?.status === 'COMPLETED' ? variantIndex(record, variant) : -1;
+      const result = index >= 0 ? record!.results[index] : undefined;
+      const data = result ? await store.getResult(id, result.attempt, index) : null;
+      if (!result || !data) {
+        notFound(res, variant === undefined ? id : `${id} variant "${variant}"`);
         return;
       }
-      const format = FORMATS[record.result.format];
+      const format = FORMATS[result.format];
+      const name = variant === undefined ? record!.input.filename : suffixed(record!.input.filename, variant);
       res.set({
         'Content-Type': format.contentType,
         'Content-Length': String(data.length),
-        'Content-Disposition': contentDisposition(record.input.filename, id, format.extension),
+        'Content-Disposition': contentDisposition(name, id, format.extension),
         'Cache-Control': 'private, max-age=3600',
         'X-Content-Type-Options': 'nosniff',
       });

@@ -101,7 +101,7 @@ export async function startWebServer(backends: Backends, config: Config): Promis
 
   app.get('/healthz', healthHandler(backends));
   app.get('/metrics', metricsHandler(backends.queue, config));
-  app.get('/results/:id', resultsHandler(backends.store, config));
+  app.get(['/results/:id', '/results/:id/:variant'], resultsHandler(backends.store, config));
   // Before /graphql, so a browser's GET of it gets GraphiQL; every other request goes on to Apollo.
   app.use(uiRoutes());
   app.use(
@@ -110,7 +110,7 @@ export async function startWebServer(backends: Backends, config: Config): Promis
     authenticate(config),
     express.json({ limit: config.maxRequestBytes }),
     guardMultipartParser,
-    graphqlUploadExpress({ maxFileSize: parserFileLimit(config.maxUploadBytes), maxFiles: 1, maxFieldSize: config.maxRequestBytes }),
+    graphqlUploadExpress({ maxFileSize: parserFileLimit(config.maxUploadBytes), maxFiles: 1 + config.maxFilesPerJob, maxFieldSize: config.maxRequestBytes }),
     multipartErrorsAreBadRequests,
     expressMiddleware(apollo, {
       context: async ({ res }): Promise<GraphQLContext> => ({ backends, config, caller: res.locals.caller as Caller }),

@@ -14,7 +14,8 @@ export type ImageProcessor = (
   spec: JobRecord['spec'],
   limits: ProcessLimits,
   onStep: StepListener,
-) => Promise<ProcessedImage>;
+  files: readonly Buffer[],
+) => Promise<ProcessedImage[]>;
 
 /** Redis failed while the image was being processed: the job is handed back, not failed. */
 class BackendFailure extends Error {
@@ -65,22 +66,30 @@ export function jobHandler(
       return 'ack';
     }
     const { spec, attempts } = started.record;
-    if (!input) {
+    const files = input && (await backends.store.getFiles(jobId, spec.files));
+    if (!input || !files) {
       const failure = { code: 'INPUT_EXPIRED', message: 'The uploaded image expired before a worker could process it.' };
       await lifecycle.fail(jobId, failure);
       log.info('job failed', { jobId, ...failure });
       return 'ack';
     }
     const begun = Date.now();
-    let processed: ProcessedImage;
+    const deadline = begun + config.jobTimeoutSeconds * 1000;
+    let reported = 0;
+    let processed: ProcessedImage[];
     try {
       processed = await withinTime(
         processor(input, spec, limits, async (done, total) => {
-          const moved = await lifecycle.progress(jobId, Math.floor((100 * done) / total)).catch((err) => {
+          // Long steps in JavaScript (locate) report often: their work stops here once the time is up.
+          if (Date.now() > deadline) throw timeoutError(config.jobTimeoutSeconds);
+          const percent = Math.floor((100 * done) / total);
+          if (percent === reported) return;
+          reported = percent;
+          const moved = await lifecycle.progress(jobId, percent).catch((err) => {
             throw new BackendFailure(err);
           });
           if (!moved?.applied) throw new JobStopped(moved?.record.status ?? 'gone');
-        }),
+        }, files),
         config.jobTimeoutSeconds,
       );
     } catch (err) {
@@ -98,20 +107,37 @@ export function jobHandler(
       log.info('job failed', { jobId, code: failure.code, message: failure.message });
       return 'ack';
     }
-    await backends.store.putResult(jobId, attempts, processed.data);
-    const completed = await lifecycle.complete(jobId, {
-      attempt: attempts,
-      format: processed.format,
-      contentType: FORMATS[processed.format].contentType,
-      width: processed.width,
-      height: processed.height,
-      bytes: processed.data.length,
-    });
+    await backends.store.putResults(
+      jobId,
+      attempts,
+      processed.map((variant) => variant.data),
+    );
+    const completed = await lifecycle.complete(
+      jobId,
+      processed.map(({ name, format, width, height, data, matches }) => ({
+        name,
+        attempt: attempts,
+        format,
+        contentType: FORMATS[format].contentType,
+        width,
+        height,
+        bytes: data.length,
+        matches,
+      })),
+    );
     processingEnded(completed?.record.status ?? 'gone', Date.now() - begun);
-    if (completed?.applied) log.info('job completed', { jobId, attempt: attempts, ms: Date.now() - begun, bytes: processed.data.length });
+    if (completed?.applied) log.info('job completed', { jobId, attempt: attempts, ms: Date.now() - begun, bytes: totalBytes(processed) });
     else log.info('job ended elsewhere while processing', { jobId, status: completed?.record.status });
     return 'ack';
   };
+}
+
+function timeoutError(seconds: number): DarkroomError {
+  return new DarkroomError('TIMEOUT', `Processing took longer than the ${seconds} s this service allows.`);
+}
+
+function totalBytes(processed: readonly ProcessedImage[]): number {
+  return processed.reduce((sum, variant) => sum + variant.data.length, 0);
 }
 
 /**
@@ -122,7 +148,7 @@ function withinTime<T>(work: Promise<T>, seconds: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const guard = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new DarkroomError('TIMEOUT', `Processing took longer than the ${seconds} s this service allows.`)),
+      () => reject(timeoutError(seconds)),
       seconds * 1000 + 1000,
     );
   });

@@ -16,7 +16,7 @@ export function sampleRecord(id: string): JobRecord {
     updatedAt: now,
     spec: validateJobSpec({ operations: [{ resize: { width: 10 } }, { flip: true }], output: { format: 'PNG' } }),
     input: { filename: 'a.png', format: 'PNG', width: 20, height: 10, bytes: 3 },
-    result: null,
+    results: [],
     error: null,
   };
 }
@@ -26,19 +26,33 @@ const nextId = () => `job-${Date.now()}-${counter++}`;
 
 /** The behaviour every JobStore must have, in memory and in Redis alike. */
 export function storeContract(getStore: () => JobStore): void {
-  test('keeps a record, its input bytes and a result', async () => {
+  test('keeps a record, its input bytes, its extra files and results per attempt and variant', async () => {
     const store = getStore();
     const record = sampleRecord(nextId());
     const input = Buffer.from([0, 1, 2, 255, 0]);
-    await store.create(record, input);
+    const files = [Buffer.from([7, 0, 7]), Buffer.from('overlay')];
+    await store.create(record, input, files);
     expect(await store.get(record.id)).toEqual(record);
     expect(await store.getInput(record.id)).toEqual(input);
-    expect(await store.getResult(record.id, 1)).toBeNull();
+    expect(await store.getFiles(record.id, 2)).toEqual(files);
+    expect(await store.getFiles(record.id, 0)).toEqual([]);
+    expect(await store.getResult(record.id, 1, 0)).toBeNull();
     const result = Buffer.from([9, 0, 8, 255]);
-    await store.putResult(record.id, 1, result);
-    await store.putResult(record.id, 2, Buffer.from('second attempt'));
-    expect(await store.getResult(record.id, 1)).toEqual(result);
-    expect(await store.getResult(record.id, 2)).toEqual(Buffer.from('second attempt'));
+    await store.putResults(record.id, 1, [result, Buffer.from('second variant')]);
+    await store.putResults(record.id, 2, [Buffer.from('second attempt')]);
+    expect(await store.getResult(record.id, 1, 0)).toEqual(result);
+    expect(await store.getResult(record.id, 1, 1)).toEqual(Buffer.from('second variant'));
+    expect(await store.getResult(record.id, 2, 0)).toEqual(Buffer.from('second attempt'));
+    expect(await store.getResult(record.id, 2, 1)).toBeNull();
+  });
+
+  test('a job without extra files has none to give, and an unknown job neither', async () => {
+    const store = getStore();
+    const record = sampleRecord(nextId());
+    await store.create(record, Buffer.from('x'));
+    expect(await store.getFiles(record.id, 0)).toEqual([]);
+    expect(await store.getFiles(record.id, 1)).toBeNull();
+    expect(await store.getFiles('nope', 1)).toBeNull();
   });
 
   test('unknown jobs read as null', async () => {
@@ -56,9 +70,9 @@ export function storeContract(getStore: () => JobStore): void {
     expect(started).toMatchObject({ applied: true, record: { status: 'ACTIVE', attempts: 1, version: 2, progress: 0 } });
     const refused = await store.transition(record.id, ['QUEUED'], { status: 'FAILED', error: { code: 'X', message: 'y' } });
     expect(refused).toMatchObject({ applied: false, record: { status: 'ACTIVE', version: 2, error: null } });
-    const result = { attempt: 1, format: 'PNG' as const, contentType: 'image/png', width: 10, height: 5, bytes: 99 };
-    const done = await store.transition(record.id, ['ACTIVE'], { status: 'COMPLETED', progress: 100, result });
-    expect(done?.record).toMatchObject({ status: 'COMPLETED', progress: 100, result, version: 3, attempts: 1 });
+    const results = [{ name: 'default', attempt: 1, format: 'PNG' as const, contentType: 'image/png', width: 10, height: 5, bytes: 99, matches: [] }];
+    const done = await store.transition(record.id, ['ACTIVE'], { status: 'COMPLETED', progress: 100, results });
+    expect(done?.record).toMatchObject({ status: 'COMPLETED', progress: 100, results, version: 3, attempts: 1 });
     expect(await store.get(record.id)).toEqual(done?.record);
     expect(done!.record.spec).toEqual(record.spec);
   });

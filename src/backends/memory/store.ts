@@ -12,7 +12,7 @@ interface Entry<T> {
 /** The embedded store for one-process mode: the same contract as Redis, kept in this process. */
 export class MemoryJobStore implements JobStore {
   private readonly records = new Map<string, Entry<JobRecord>>();
-  private readonly inputs = new Map<string, Entry<Buffer>>();
+  private readonly inputs = new Map<string, Entry<{ input: Buffer; files: readonly Buffer[] }>>();
   private readonly results = new Map<string, Entry<Buffer>>();
   private lastSweep = Date.now();
 
@@ -42,10 +42,10 @@ export class MemoryJobStore implements JobStore {
     }
   }
 
-  async create(record: JobRecord, input: Buffer): Promise<void> {
+  async create(record: JobRecord, input: Buffer, files: readonly Buffer[] = []): Promise<void> {
     this.sweep();
     this.records.set(record.id, this.entry(structuredClone(record)));
-    this.inputs.set(record.id, this.entry(input));
+    this.inputs.set(record.id, this.entry({ input, files }));
   }
 
   async get(id: string): Promise<JobRecord | null> {
@@ -70,15 +70,20 @@ export class MemoryJobStore implements JobStore {
   }
 
   async getInput(id: string): Promise<Buffer | null> {
-    return this.live(this.inputs, id);
+    return this.live(this.inputs, id)?.input ?? null;
   }
 
-  async putResult(id: string, attempt: number, data: Buffer): Promise<void> {
-    this.results.set(`${id}:${attempt}`, this.entry(data));
+  async getFiles(id: string, count: number): Promise<Buffer[] | null> {
+    const files = this.live(this.inputs, id)?.files;
+    return files && files.length >= count ? files.slice(0, count) : null;
   }
 
-  async getResult(id: string, attempt: number): Promise<Buffer | null> {
-    return this.live(this.results, `${id}:${attempt}`);
+  async putResults(id: string, attempt: number, data: readonly Buffer[]): Promise<void> {
+    data.forEach((bytes, variant) => this.results.set(`${id}:${attempt}:${variant}`, this.entry(bytes)));
+  }
+
+  async getResult(id: string, attempt: number, variant: number): Promise<Buffer | null> {
+    return this.live(this.results, `${id}:${attempt}:${variant}`);
   }
 
   async ping(): Promise<void> {}

@@ -16,7 +16,7 @@ export function toHash(record: JobRecord): Record<string, string> {
     updatedAt: record.updatedAt,
     spec: JSON.stringify(record.spec),
     input: JSON.stringify(record.input),
-    result: json(record.result),
+    results: JSON.stringify(record.results),
     error: json(record.error),
   };
 }
@@ -37,7 +37,7 @@ export function fromHash(hash: Record<string, string>): JobRecord {
     updatedAt: hash.updatedAt,
     spec: JSON.parse(hash.spec),
     input: JSON.parse(hash.input),
-    result: hash.result ? JSON.parse(hash.result) : null,
+    results: JSON.parse(hash.results),
     error: hash.error ? JSON.parse(hash.error) : null,
   };
 }

@@ -6,12 +6,13 @@ export class RedisKeys {
     return `${this.prefix}job:${id}`;
   }
 
+  /** A hash: field "input" holds the upload, "file:<n>" the extra files its operations name. */
   input(id: string): string {
     return `${this.prefix}input:${id}`;
   }
 
-  result(id: string, attempt: number): string {
-    return `${this.prefix}result:${id}:${attempt}`;
+  result(id: string, attempt: number, variant: number): string {
+    return `${this.prefix}result:${id}:${attempt}:${variant}`;
   }
 
   events(id: string): string {

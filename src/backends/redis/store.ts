@@ -2,6 +2,10 @@ import type { Redis } from 'ioredis';
 import { isFinal, type JobRecord, type JobStatus } from '../../jobs/job';
 import type { JobPatch, JobStore, Retention, TransitionOutcome } from '../types';
 import { fromHash, json, pairsToHash, toHash } from './job-hash';
+
+function fileField(index: number): string {
+  return `file:${index}`;
+}
 import type { RedisKeys } from './keys';
 
 /**
@@ -43,12 +47,18 @@ export class RedisJobStore implements JobStore {
     this.redis = redis as Redis & TransitionCommand;
   }
 
-  async create(record: JobRecord, input: Buffer): Promise<void> {
+  async create(record: JobRecord, input: Buffer, files: readonly Buffer[] = []): Promise<void> {
     // The input goes first and on its own: a record never exists without it,
     // and the upload is not copied once more into a MULTI's combined write.
-    await this.redis.set(this.keys.input(record.id), input, 'EX', this.retention.recordSeconds);
+    const inputKey = this.keys.input(record.id);
+    await this.redis.hset(inputKey, 'input', input, ...files.flatMap((file, i) => [fileField(i), file]));
     const key = this.keys.job(record.id);
-    await this.redis.multi().hset(key, toHash(record)).expire(key, this.retention.recordSeconds).exec();
+    await this.redis
+      .multi()
+      .hset(key, toHash(record))
+      .expire(key, this.retention.recordSeconds)
+      .expire(inputKey, this.retention.recordSeconds)
+      .exec();
   }
 
   async get(id: string): Promise<JobRecord | null> {
@@ -59,7 +69,7 @@ export class RedisJobStore implements JobStore {
   async transition(id: string, from: readonly JobStatus[], patch: JobPatch): Promise<TransitionOutcome | null> {
     const fields: string[] = ['status', patch.status, 'updatedAt', new Date().toISOString()];
     if (patch.progress !== undefined) fields.push('progress', String(patch.progress));
-    if (patch.result !== undefined) fields.push('result', json(patch.result));
+    if (patch.results !== undefined) fields.push('results', JSON.stringify(patch.results));
     if (patch.error !== undefined) fields.push('error', json(patch.error));
     const reply = await this.redis.darkroomTransition(
       this.keys.job(id),
@@ -78,15 +88,25 @@ export class RedisJobStore implements JobStore {
   }
 
   async getInput(id: string): Promise<Buffer | null> {
-    return this.redis.getBuffer(this.keys.input(id));
+    return this.redis.hgetBuffer(this.keys.input(id), 'input');
   }
 
-  async putResult(id: string, attempt: number, data: Buffer): Promise<void> {
-    await this.redis.set(this.keys.result(id, attempt), data, 'EX', this.retention.recordSeconds);
+  async getFiles(id: string, count: number): Promise<Buffer[] | null> {
+    if (count === 0) return [];
+    const files = await this.redis.hmgetBuffer(this.keys.input(id), ...Array.from({ length: count }, (_, i) => fileField(i)));
+    return files.every((file): file is Buffer => file !== null) ? files : null;
   }
 
-  async getResult(id: string, attempt: number): Promise<Buffer | null> {
-    return this.redis.getBuffer(this.keys.result(id, attempt));
+  async putResults(id: string, attempt: number, data: readonly Buffer[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    data.forEach((bytes, variant) => pipeline.set(this.keys.result(id, attempt, variant), bytes, 'EX', this.retention.recordSeconds));
+    const replies = await pipeline.exec();
+    const failed = replies?.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+
+  async getResult(id: string, attempt: number, variant: number): Promise<Buffer | null> {
+    return this.redis.getBuffer(this.keys.result(id, attempt, variant));
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,39 @@
+import type { FileUpload } from 'graphql-upload-minimal';
+import { DarkroomError } from '../errors';
+import type { FileClaims, FileRef } from '../operations/operation';
+import { inspectInput, type InputPolicy } from '../processing/input-policy';
+import { readUpload } from './upload';
+
+/**
+ * The uploads that operations name (overlays, templates): claimed while the
+ * arguments are validated, read only once every argument is valid, each under
+ * the same size limit and input policy as the job's own image.
+ */
+export class JobFiles implements FileClaims {
+  private readonly claims: { upload: Promise<FileUpload>; field: string }[] = [];
+
+  constructor(private readonly maxFiles: number) {}
+
+  claim(upload: Promise<FileUpload>, field: string): FileRef {
+    if (this.claims.length >= this.maxFiles) {
+      throw new DarkroomError('LIMIT_EXCEEDED', `${field}: a job may send at most ${this.maxFiles} files besides its image.`, field);
+    }
+    this.claims.push({ upload, field });
+    return { file: this.claims.length - 1 };
+  }
+
+  async read(maxBytes: number, policy: InputPolicy): Promise<Buffer[]> {
+    const files: Buffer[] = [];
+    for (const { upload, field } of this.claims) {
+      try {
+        const data = await readUpload(await upload, maxBytes);
+        await inspectInput(data, policy);
+        files.push(data);
+      } catch (err) {
+        if (err instanceof DarkroomError) throw new DarkroomError(err.code, `${field}: ${err.message}`, field, err.details);
+        throw err;
+      }
+    }
+    return files;
+  }
+}
