@@ -176,8 +176,15 @@ export async function processImage(
   if (spec.operations.length === 0) stage = await vips(() => materialise(stage, keepMetadata, limits.timeoutSeconds));
   const results: ProcessedImage[] = [];
   for (let i = 0; i < spec.variants.length; i++) {
+    const variant = spec.variants[i];
     const branch = { ...stage, image: stage.image.clone(), matches: [...stage.matches] };
-    results.push(await run.variant(branch, spec.variants[i], formats[i], spec.variants[i].operations, i === spec.variants.length - 1));
+    try {
+      results.push(await run.variant(branch, variant, formats[i], variant.operations, i === spec.variants.length - 1));
+    } catch (err) {
+      // One failing variant fails the job, saying which.
+      if (err instanceof DarkroomError) throw new DarkroomError(err.code, `Variant "${variant.name}": ${err.message}`, err.field, err.details);
+      throw err;
+    }
   }
   return results;
 }
@@ -211,6 +218,8 @@ class StepRunner {
   async variant(stage: Stage, variant: VariantSpec, format: ImageFormat, steps: readonly OperationStep[], last: boolean): Promise<ProcessedImage> {
     if (!ANIMATES.has(format)) stage = firstFrame(stage, this.limits.timeoutSeconds);
     const { keepMetadata } = variant.output;
+    // The encoding, and the last operation when it shares the encoder's pipeline.
+    let encoded = 1;
     for (let i = 0; i < steps.length; i++) {
       stage = await this.apply(stage, steps[i]);
       // sharp flattens before any operation in its pipeline, so when the encoder
@@ -218,12 +227,14 @@ class StepRunner {
       if (i < steps.length - 1 || (stage.alpha && !FORMATS[format].alpha) || stage.pixels) {
         if (!stage.pixels) stage = await vips(() => materialise(stage, keepMetadata, this.limits.timeoutSeconds));
         await this.advance(stage.size);
+      } else {
+        encoded++;
       }
     }
     const { data, info } = await vips(() => encodeOutput(stage.image, variant.output, format, stage.timing));
     const height = stage.frames > 1 ? (info.pageHeight ?? info.height) : info.height;
     checkSize({ width: info.width, height }, this.limits);
-    if (!last) await this.advance({ width: info.width, height });
+    if (!last) await this.advance({ width: info.width, height }, encoded);
     return { name: variant.name, data, format, width: info.width, height, matches: stage.matches };
   }
 
@@ -257,9 +268,9 @@ class StepRunner {
     }
   }
 
-  private async advance(size: Size): Promise<void> {
+  private async advance(size: Size, steps = 1): Promise<void> {
     checkSize(size, this.limits);
-    this.done++;
+    this.done += steps;
     await this.onStep(this.done, this.total);
   }
 }

@@ -12,12 +12,14 @@ export interface JobView {
   updatedAt: string;
   input: { filename: string | null; format: string | null; width: number | null; height: number | null; bytes: number } | null;
   result: { url: string; format: string; contentType: string; width: number; height: number; bytes: number } | null;
+  results: { name: string; url: string; format: string; contentType: string; width: number; height: number; bytes: number }[];
   error: { code: string; message: string } | null;
 }
 
 export const JOB_FIELDS = `id status progress attempts createdAt updatedAt
   input { filename format width height bytes }
   result { url format contentType width height bytes }
+  results { name url format contentType width height bytes }
   error { code message }`;
 
 interface GraphQLResponse<T> {

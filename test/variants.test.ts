@@ -1,0 +1,249 @@
+import sharp from 'sharp';
+import { DarkroomError } from '../src/errors';
+import { validateJobSpec } from '../src/operations/catalogue';
+import { processImage, type ProcessedImage } from '../src/processing/pipeline';
+import { processLimits, readConfig } from '../src/config';
+import { DarkroomClient } from './support/client';
+import { corpus, corpusPath } from './support/corpus';
+import { finalOf } from './support/pipeline-scenarios';
+import { ServiceProcess } from './support/processes';
+
+type JobInput = Parameters<typeof validateJobSpec>[0];
+
+const LIMITS = processLimits(readConfig({}));
+
+async function run(input: string, job: JobInput): Promise<{ results: ProcessedImage[]; steps: number[][] }> {
+  const steps: number[][] = [];
+  const results = await processImage(corpus(input), validateJobSpec(job), LIMITS, async (done, total) => {
+    steps.push([done, total]);
+  });
+  return { results, steps };
+}
+
+function refusal(job: JobInput): DarkroomError {
+  try {
+    validateJobSpec(job);
+  } catch (err) {
+    if (err instanceof DarkroomError) return err;
+    throw err;
+  }
+  throw new Error('validation passed');
+}
+
+const RESPONSIVE: JobInput = {
+  variants: [
+    { name: 'w320', operations: [{ resize: { width: 320 } }], output: { format: 'WEBP' } },
+    { name: 'w640', operations: [{ resize: { width: 640 } }], output: { format: 'AVIF' } },
+    { name: 'fallback', operations: [{ resize: { width: 640 } }], output: { format: 'JPEG', quality: 70 } },
+  ],
+};
+
+describe('variants in the pipeline', () => {
+  it('makes a responsive set from one 2725x2225 photo, each variant as asked', async () => {
+    const { results, steps } = await run('2569067123_aca715a2ee_o.jpg', RESPONSIVE);
+    expect(results.map(({ name, format, width, height }) => ({ name, format, width, height }))).toEqual([
+      { name: 'w320', format: 'WEBP', width: 320, height: 261 },
+      { name: 'w640', format: 'AVIF', width: 640, height: 523 },
+      { name: 'fallback', format: 'JPEG', width: 640, height: 523 },
+    ]);
+    for (const result of results) {
+      const meta = await sharp(result.data).metadata();
+      expect({ format: meta.format, width: meta.width, height: meta.height }).toEqual({
+        format: result.format === 'AVIF' ? 'heif' : result.format.toLowerCase(),
+        width: result.width,
+        height: result.height,
+      });
+    }
+    // Progress rises through every variant; the last encoding is reported by the job's completion.
+    expect(steps.map(([done]) => done)).toEqual([2, 4]);
+    expect(new Set(steps.map(([, total]) => total))).toEqual(new Set([6]));
+  });
+
+  it('runs the shared operations once, before each variant', async () => {
+    const { results } = await run('2569067123_aca715a2ee_o.jpg', {
+      operations: [{ crop: { left: 0, top: 0, width: 1000, height: 1000 } }, { grayscale: true }],
+      variants: [
+        { name: 'small', operations: [{ resize: { width: 100 } }] },
+        { name: 'rotated', operations: [{ rotate: { angle: 90 } }, { resize: { width: 50, height: 20, fit: 'FILL' } }], output: { format: 'PNG' } },
+      ],
+    });
+    expect(results.map(({ name, format, width, height }) => [name, format, width, height])).toEqual([
+      ['small', 'JPEG', 100, 100],
+      ['rotated', 'PNG', 50, 20],
+    ]);
+    const stats = await sharp(results[0].data).stats();
+    // Grey from the shared step: every channel alike.
+    expect(Math.abs(stats.channels[0].mean - stats.channels[2].mean)).toBeLessThan(1);
+  });
+
+  it('gives every variant the output of the job when it names none', async () => {
+    const { results } = await run('320x240.jpg', {
+      output: { format: 'PNG' },
+      variants: [{ name: 'a' }, { name: 'b', output: { format: 'WEBP' } }],
+    });
+    expect(results.map((r) => r.format)).toEqual(['PNG', 'WEBP']);
+  });
+
+  it('flattens only the variants whose format lacks alpha', async () => {
+    const { results } = await run('with-alpha.png', {
+      operations: [{ flip: true }],
+      variants: [
+        { name: 'jpeg', output: { format: 'JPEG', background: '#000000' } },
+        { name: 'png', output: { format: 'PNG' } },
+      ],
+    });
+    const [jpeg, png] = await Promise.all(results.map((r) => sharp(r.data).raw().toBuffer({ resolveWithObject: true })));
+    expect(jpeg.info.channels).toBe(3);
+    expect(png.info.channels).toBe(4);
+    // rgb(91,0,194) at alpha 168 over black.
+    expect(Math.abs(jpeg.data[0] - (91 * 168) / 255)).toBeLessThanOrEqual(3);
+    expect(Array.from(png.data.subarray(0, 4))).toEqual([91, 0, 194, 168]);
+  });
+
+  it('names the variant that failed', async () => {
+    const limits = { ...LIMITS, output: { maxDimension: 10000, maxPixels: 1_000_000 } };
+    const spec = validateJobSpec({
+      variants: [
+        { name: 'fine', operations: [{ resize: { width: 100 } }] },
+        { name: 'huge', operations: [{ resize: { width: 2000, height: 2000, fit: 'FILL' } }] },
+      ],
+    });
+    await expect(processImage(corpus('320x240.jpg'), spec, limits, async () => {})).rejects.toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+      field: 'variants[1].operations[0].resize',
+    });
+  });
+});
+
+describe('variant validation', () => {
+  it.each([
+    [{ variants: [] }, 'variants', /at least one variant/],
+    [{ variants: [{ name: 'a' }, { name: 'a' }] }, 'variants[1].name', /names two variants/],
+    [{ variants: [{ name: '../etc' }] }, 'variants[0].name', /not a usable name/],
+    [{ variants: [{ name: '' }] }, 'variants[0].name', /not a usable name/],
+    [{ variants: Array.from({ length: 11 }, (_, i) => ({ name: `v${i}` })) }, 'variants', /at most 10 variants/],
+    [{ variants: [{ name: 'a', operations: [{ resize: { width: 0 } }] }] }, 'variants[0].operations[0].resize.width', /1 to 10000/],
+    [{ variants: [{ name: 'a', output: { quality: 101 } }] }, 'variants[0].output.quality', /1 to 100/],
+    [
+      { operations: Array.from({ length: 10 }, () => ({ flop: true })), variants: [{ name: 'a', operations: Array.from({ length: 11 }, () => ({ flip: true })) }] },
+      'variants',
+      /at most 20 operations per job, got 21/,
+    ],
+  ] as [JobInput, string, RegExp][])('refuses %j at %s', (job, field, message) => {
+    const err = refusal(job);
+    expect(err.code).toBe('BAD_USER_INPUT');
+    expect(err.field).toBe(field);
+    expect(err.message).toMatch(message);
+  });
+});
+
+describe('animation', () => {
+  // animated-loop-3.gif: 370x285, 10 frames, the last held longest.
+  const GIF = 'animated-loop-3.gif';
+
+  async function frames(data: Buffer): Promise<{ pages: number; pageHeight: number; width: number; delay: number[]; loop: number | undefined }> {
+    const meta = await sharp(data, { animated: true }).metadata();
+    return { pages: meta.pages ?? 1, pageHeight: meta.pageHeight ?? meta.height!, width: meta.width!, delay: meta.delay ?? [], loop: meta.loop };
+  }
+
+  it('keeps every frame and the timing of an animated GIF through a resize', async () => {
+    const source = await frames(corpus(GIF));
+    expect(source).toMatchObject({ pages: 10, pageHeight: 285, width: 370 });
+    const { results } = await run(GIF, { operations: [{ resize: { width: 185 } }] });
+    const out = await frames(results[0].data);
+    expect(results[0]).toMatchObject({ format: 'GIF', width: 185, height: 143 });
+    expect(out).toMatchObject({ width: 185, pageHeight: 143, loop: source.loop });
+    // The GIF encoder merges frames that came out identical, adding up their delays.
+    expect(out.pages).toBeGreaterThan(1);
+    expect(out.delay.reduce((a, b) => a + b, 0)).toBe(source.delay.reduce((a, b) => a + b, 0));
+  });
+
+  it('crops and rotates each frame on its own', async () => {
+    const { results } = await run(GIF, {
+      operations: [{ crop: { left: 100, top: 80, width: 150, height: 120 } }, { rotate: { angle: 90 } }],
+      output: { format: 'WEBP', quality: 100 },
+    });
+    expect(results[0]).toMatchObject({ format: 'WEBP', width: 120, height: 150 });
+    const out = await frames(results[0].data);
+    expect(out).toMatchObject({ width: 120, pageHeight: 150 });
+    expect(out.pages).toBeGreaterThan(1);
+    // Frame 0 of the output is frame 0 of the input, cropped and turned.
+    const expected = await sharp(corpus(GIF)).extract({ left: 100, top: 80, width: 150, height: 120 }).rotate(90).removeAlpha().raw().toBuffer();
+    const actual = await sharp(results[0].data, { page: 0 }).removeAlpha().raw().toBuffer();
+    let diff = 0;
+    for (let i = 0; i < expected.length; i++) diff += Math.abs(expected[i] - actual[i]);
+    expect(diff / expected.length).toBeLessThan(6);
+  });
+
+  it('reads an animated WebP and writes one', async () => {
+    const { results } = await run('animated-loop-3.webp', { operations: [{ resize: { width: 100 } }] });
+    const out = await frames(results[0].data);
+    expect(results[0]).toMatchObject({ format: 'WEBP', width: 100 });
+    expect(out.pages).toBe((await frames(corpus('animated-loop-3.webp'))).pages);
+  });
+
+  it('takes the first frame with animated: false, or for a format that cannot animate', async () => {
+    const still = await run(GIF, { operations: [{ resize: { width: 185 } }], animated: false });
+    expect((await frames(still.results[0].data)).pages).toBe(1);
+    const jpeg = await run(GIF, { operations: [{ resize: { width: 100 } }], output: { format: 'JPEG' } });
+    expect(jpeg.results[0]).toMatchObject({ format: 'JPEG', width: 100, height: 77 });
+  });
+
+  it('branches an animation into animated and still variants', async () => {
+    const { results } = await run(GIF, {
+      operations: [{ resize: { width: 200 } }],
+      variants: [
+        { name: 'animated', output: { format: 'WEBP' } },
+        { name: 'poster', operations: [{ crop: { left: 0, top: 0, width: 50, height: 50 } }], output: { format: 'JPEG' } },
+      ],
+    });
+    expect((await frames(results[0].data)).pages).toBeGreaterThan(1);
+    expect(results[1]).toMatchObject({ format: 'JPEG', width: 50, height: 50 });
+    expect((await frames(results[1].data)).pages).toBe(1);
+  });
+});
+
+describe('variants through GraphQL (embedded mode)', () => {
+  let main: ServiceProcess;
+  let client: DarkroomClient;
+
+  beforeAll(async () => {
+    main = ServiceProcess.start('main', 'node dist/main.js', { REDIS_URL: '', CLOUDAMQP_URL: '', AMQP_URL: '', PORT: '0' });
+    client = new DarkroomClient(`http://127.0.0.1:${await main.port()}`);
+  });
+
+  afterAll(async () => {
+    expect(await main.stop()).toBe(0);
+  });
+
+  it('answers with one result per variant, each downloadable at /results/<id>/<name>', async () => {
+    const created = await client.submit(corpusPath('2569067123_aca715a2ee_o.jpg'), RESPONSIVE);
+    expect(created.results).toEqual([]);
+    const done = finalOf(await client.watch(created.id));
+    expect(done.status).toBe('COMPLETED');
+    expect(done.results.map(({ name, url, format, width, height }) => ({ name, url, format, width, height }))).toEqual([
+      { name: 'w320', url: `/results/${created.id}/w320`, format: 'WEBP', width: 320, height: 261 },
+      { name: 'w640', url: `/results/${created.id}/w640`, format: 'AVIF', width: 640, height: 523 },
+      { name: 'fallback', url: `/results/${created.id}/fallback`, format: 'JPEG', width: 640, height: 523 },
+    ]);
+    expect(done.result).toMatchObject({ url: `/results/${created.id}/w320`, format: 'WEBP' });
+    for (const result of done.results) {
+      const res = await client.download(result.url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe(result.contentType);
+      expect(res.headers.get('content-disposition')).toContain(`2569067123_aca715a2ee_o-${result.name}.`);
+      const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+      expect([meta.width, meta.height]).toEqual([result.width, result.height]);
+    }
+    expect((await client.download(`/results/${created.id}/nope`)).status).toBe(404);
+    const first = await client.download(`/results/${created.id}`);
+    expect(Number(first.headers.get('content-length'))).toBe(done.results[0].bytes);
+  });
+
+  it('refuses a crop that leaves one variant\'s image before anything is stored', async () => {
+    const response = await client.createJob(corpusPath('320x240.jpg'), {
+      variants: [{ name: 'ok' }, { name: 'bad', operations: [{ crop: { left: 300, top: 0, width: 100, height: 10 } }] }],
+    });
+    expect(response.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'variants[1].operations[0].crop' });
+  });
+});
