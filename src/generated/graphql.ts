@@ -93,6 +93,8 @@ export type ImageResult = {
   contentType: Scalars['String']['output'];
   format: ImageFormat;
   height: Scalars['Int']['output'];
+  /** Where the job's locate steps found their templates, best first; empty when none did or none was asked for. */
+  matches: Array<Match>;
   /** The variant's name; "default" for a job without variants. */
   name: Scalars['String']['output'];
   /** Path on any web process (/results/<job id>/<variant name>): GET it for the bytes. */
@@ -134,6 +136,19 @@ export type JobStatus =
   | 'COMPLETED'
   | 'FAILED'
   | 'QUEUED';
+
+/** A place where a locate step found its template, in pixels of the image as it was after that step. */
+export type Match = {
+  __typename?: 'Match';
+  height: Scalars['Int']['output'];
+  /** The template's scale at this match. */
+  scale: Scalars['Float']['output'];
+  /** Zero-mean normalised cross-correlation, -1 to 1; 1 is a perfect match. */
+  score: Scalars['Float']['output'];
+  width: Scalars['Int']['output'];
+  x: Scalars['Int']['output'];
+  y: Scalars['Int']['output'];
+};
 
 export type Mutation = {
   __typename?: 'Mutation';
@@ -347,6 +362,7 @@ export type ResolversTypes = {
   Job: ResolverTypeWrapper<JobRecord>;
   JobError: ResolverTypeWrapper<JobError>;
   JobStatus: JobStatus;
+  Match: ResolverTypeWrapper<Match>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OutputInput: OutputInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -375,6 +391,7 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   Job: JobRecord;
   JobError: JobError;
+  Match: Match;
   Mutation: Record<PropertyKey, never>;
   OutputInput: OutputInput;
   Query: Record<PropertyKey, never>;
@@ -400,6 +417,7 @@ export type ImageResultResolvers<ContextType = GraphQLContext, ParentType extend
   contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   format?: Resolver<ResolversTypes['ImageFormat'], ParentType, ContextType>;
   height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  matches?: Resolver<Array<ResolversTypes['Match']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   width?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -421,6 +439,15 @@ export type JobResolvers<ContextType = GraphQLContext, ParentType extends Resolv
 export type JobErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['JobError'] = ResolversParentTypes['JobError']> = {
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type MatchResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Match'] = ResolversParentTypes['Match']> = {
+  height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scale?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  width?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  x?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  y?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
@@ -445,6 +472,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ImageResult?: ImageResultResolvers<ContextType>;
   Job?: JobResolvers<ContextType>;
   JobError?: JobErrorResolvers<ContextType>;
+  Match?: MatchResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
