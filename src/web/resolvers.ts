@@ -8,6 +8,7 @@ import { log } from '../log';
 import { canSee, resultUrl } from './access';
 import type { GraphQLContext } from './context';
 import { createJob } from './create-job';
+import { imageInfo } from './image-info';
 import { watchJob } from './job-watch';
 
 function notFound(id: string): DarkroomError {
@@ -21,6 +22,7 @@ export const resolvers: Resolvers<GraphQLContext> = {
       const record = await backends.store.get(id);
       return record && canSee(record, caller) ? record : null;
     },
+    imageInfo: (_parent, { file }, context) => imageInfo(file, context),
   },
   Mutation: {
     createImageJob: (_parent, { input }, context) => createJob(input, context),
