@@ -55,6 +55,23 @@ export type CropInput = {
   width: Scalars['Int']['input'];
 };
 
+/** The EXIF facts people ask about; the rest stays in the file. */
+export type ExifSummary = {
+  __typename?: 'ExifSummary';
+  /** Whether the file carries a GPS position: strip metadata before publishing it if so. */
+  hasGps: Scalars['Boolean']['output'];
+  /** Camera maker (EXIF Make). */
+  make?: Maybe<Scalars['String']['output']>;
+  /** Camera model (EXIF Model). */
+  model?: Maybe<Scalars['String']['output']>;
+  /**
+   * When the photo was taken (EXIF DateTimeOriginal), ISO 8601 in the camera's
+   * local time, with its UTC offset when the file gives one (OffsetTimeOriginal):
+   * 2024-05-06T07:08:09 or 2024-05-06T07:08:09+02:00.
+   */
+  takenAt?: Maybe<Scalars['String']['output']>;
+};
+
 export type ImageFormat =
   | 'AVIF'
   | 'GIF'
@@ -66,11 +83,34 @@ export type ImageFormat =
 /** What was uploaded, as read from the file's header. */
 export type ImageInfo = {
   __typename?: 'ImageInfo';
+  /** Bits per sample as stored (e.g. 8, 16; 1 to 8 for palette images). */
+  bitDepth?: Maybe<Scalars['Int']['output']>;
   bytes: Scalars['Int']['output'];
+  /** Bands per pixel, alpha included: 1 grey, 2 grey and alpha, 3 colour, 4 colour and alpha or CMYK. */
+  channels?: Maybe<Scalars['Int']['output']>;
+  /** libvips' interpretation of the pixels as stored: srgb, cmyk, b-w, grey16, rgb16, labs, … */
+  colorSpace?: Maybe<Scalars['String']['output']>;
+  /** The most common colour of the first frame, as #rrggbb (a 16×16×16 sRGB histogram of a 100 px preview). */
+  dominantColor?: Maybe<Scalars['String']['output']>;
+  /** Null when the file has no EXIF block or it cannot be read. */
+  exif?: Maybe<ExifSummary>;
   filename?: Maybe<Scalars['String']['output']>;
   /** Null when the bytes are not an image format Darkroom can output. */
   format?: Maybe<ImageFormat>;
+  /** Frames of an animation or pages of a multi-page file; 1 for a still image. */
+  frames?: Maybe<Scalars['Int']['output']>;
+  hasAlpha?: Maybe<Scalars['Boolean']['output']>;
   height?: Maybe<Scalars['Int']['output']>;
+  /** The embedded ICC profile's description (e.g. "Display P3"); null without a profile or when it has no readable description. */
+  iccProfile?: Maybe<Scalars['String']['output']>;
+  /** Media type of the bytes, also for formats Darkroom reads but does not write (image/svg+xml, image/heif). */
+  mediaType?: Maybe<Scalars['String']['output']>;
+  /** EXIF orientation, 1 to 8; 1 (upright) when the file has none. 5 to 8 swap width and height for display. */
+  orientation?: Maybe<Scalars['Int']['output']>;
+  /** Height as stored, before the EXIF orientation turns it (height is as displayed). */
+  storedHeight?: Maybe<Scalars['Int']['output']>;
+  /** Width as stored, before the EXIF orientation turns it (width is as displayed). */
+  storedWidth?: Maybe<Scalars['Int']['output']>;
   width?: Maybe<Scalars['Int']['output']>;
 };
 
@@ -189,10 +229,34 @@ export type OutputInput = {
   quality?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A stand-in a page can show before the image itself has loaded. */
+export type Placeholder = {
+  __typename?: 'Placeholder';
+  /** The ThumbHash rendered at most 32 px a side, as a data: URL of a WebP a few hundred bytes long, for pages without a ThumbHash decoder: stretch it over the image's box. */
+  dataUrl: Scalars['String']['output'];
+  /** The most common colour, as #rrggbb: the cheapest stand-in, e.g. as a background colour. */
+  dominantColor: Scalars['String']['output'];
+  /** ThumbHash (evanw/thumbhash) bytes in base64: decode with thumbHashToRGBA or thumbHashToDataURL. */
+  thumbhash: Scalars['String']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
+  /**
+   * What an image is, read from its header and a small preview, without making a
+   * job: answered at once by the web process. The upload meets the same size
+   * limit, input formats and pixel and frame limits as createImageJob, with the
+   * same error codes, and counts against the same rate limit. The ImageInfo
+   * fields after bytes are filled only here; Job.input leaves them null.
+   */
+  imageInfo: ImageInfo;
   /** The job with this id, from any web process; null when unknown or expired. */
   job?: Maybe<Job>;
+};
+
+
+export type QueryImageInfoArgs = {
+  file: Scalars['Upload']['input'];
 };
 
 
@@ -352,6 +416,7 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreateImageJobInput: CreateImageJobInput;
   CropInput: CropInput;
+  ExifSummary: ResolverTypeWrapper<ExifSummary>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ImageFormat: ImageFormat;
@@ -365,6 +430,7 @@ export type ResolversTypes = {
   Match: ResolverTypeWrapper<Match>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OutputInput: OutputInput;
+  Placeholder: ResolverTypeWrapper<Placeholder>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ResizeFit: ResizeFit;
   ResizeInput: ResizeInput;
@@ -383,6 +449,7 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   CreateImageJobInput: CreateImageJobInput;
   CropInput: CropInput;
+  ExifSummary: ExifSummary;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   ImageInfo: ImageInfo;
@@ -394,6 +461,7 @@ export type ResolversParentTypes = {
   Match: Match;
   Mutation: Record<PropertyKey, never>;
   OutputInput: OutputInput;
+  Placeholder: Placeholder;
   Query: Record<PropertyKey, never>;
   ResizeInput: ResizeInput;
   RotateInput: RotateInput;
@@ -404,11 +472,30 @@ export type ResolversParentTypes = {
   VariantInput: VariantInput;
 };
 
+export type ExifSummaryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExifSummary'] = ResolversParentTypes['ExifSummary']> = {
+  hasGps?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  make?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  model?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  takenAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type ImageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImageInfo'] = ResolversParentTypes['ImageInfo']> = {
+  bitDepth?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   bytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  channels?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  colorSpace?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  dominantColor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  exif?: Resolver<Maybe<ResolversTypes['ExifSummary']>, ParentType, ContextType>;
   filename?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   format?: Resolver<Maybe<ResolversTypes['ImageFormat']>, ParentType, ContextType>;
+  frames?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  hasAlpha?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   height?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  iccProfile?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  mediaType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  orientation?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  storedHeight?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  storedWidth?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   width?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
@@ -455,7 +542,14 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   createImageJob?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationCreateImageJobArgs, 'input'>>;
 };
 
+export type PlaceholderResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Placeholder'] = ResolversParentTypes['Placeholder']> = {
+  dataUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dominantColor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  thumbhash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  imageInfo?: Resolver<ResolversTypes['ImageInfo'], ParentType, ContextType, RequireFields<QueryImageInfoArgs, 'file'>>;
   job?: Resolver<Maybe<ResolversTypes['Job']>, ParentType, ContextType, RequireFields<QueryJobArgs, 'id'>>;
 };
 
@@ -468,12 +562,14 @@ export interface UploadScalarConfig extends GraphQLScalarTypeConfig<ResolversTyp
 }
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  ExifSummary?: ExifSummaryResolvers<ContextType>;
   ImageInfo?: ImageInfoResolvers<ContextType>;
   ImageResult?: ImageResultResolvers<ContextType>;
   Job?: JobResolvers<ContextType>;
   JobError?: JobErrorResolvers<ContextType>;
   Match?: MatchResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Placeholder?: PlaceholderResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Upload?: GraphQLScalarType;

@@ -10,6 +10,7 @@ import { SINGLE_VARIANT } from '../operations/catalogue';
 import { canSee, resultUrl } from './access';
 import type { GraphQLContext } from './context';
 import { createJob } from './create-job';
+import { imageInfo } from './image-info';
 import { watchJob } from './job-watch';
 
 function notFound(id: string): DarkroomError {
@@ -30,6 +31,7 @@ export const resolvers: Resolvers<GraphQLContext> = {
       const record = await backends.store.get(id);
       return record && canSee(record, caller) ? record : null;
     },
+    imageInfo: (_parent, { file }, context) => imageInfo(file, context),
   },
   Mutation: {
     createImageJob: (_parent, { input }, context) => createJob(input, context),

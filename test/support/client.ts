@@ -22,6 +22,29 @@ export const JOB_FIELDS = `id status progress attempts createdAt updatedAt
   results { name url format contentType width height bytes }
   error { code message }`;
 
+export interface ImageInfoView {
+  filename: string | null;
+  format: string | null;
+  mediaType: string | null;
+  width: number | null;
+  height: number | null;
+  storedWidth: number | null;
+  storedHeight: number | null;
+  orientation: number | null;
+  colorSpace: string | null;
+  channels: number | null;
+  bitDepth: number | null;
+  hasAlpha: boolean | null;
+  frames: number | null;
+  iccProfile: string | null;
+  exif: { make: string | null; model: string | null; takenAt: string | null; hasGps: boolean } | null;
+  dominantColor: string | null;
+  bytes: number;
+}
+
+export const IMAGE_INFO_FIELDS = `filename format mediaType width height storedWidth storedHeight orientation
+  colorSpace channels bitDepth hasAlpha frames iccProfile exif { make model takenAt hasGps } dominantColor bytes`;
+
 interface GraphQLResponse<T> {
   data?: T;
   errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }>;
@@ -58,6 +81,17 @@ export class DarkroomClient {
     form.append('0', new Blob([upload.data]), upload.name);
     const res = await fetch(`${this.baseUrl}/graphql`, { method: 'POST', body: form, headers: { 'Apollo-Require-Preflight': 'true', ...this.auth() } });
     return res.json() as Promise<GraphQLResponse<{ createImageJob: JobView }>>;
+  }
+
+  /** Query.imageInfo as a GraphQL multipart request. */
+  async imageInfo(file: string | { name: string; data: Buffer }): Promise<GraphQLResponse<{ imageInfo: ImageInfoView }>> {
+    const upload = typeof file === 'string' ? { name: path.basename(file), data: readFileSync(file) } : file;
+    const form = new FormData();
+    form.append('operations', JSON.stringify({ query: `query Info($file: Upload!) { imageInfo(file: $file) { ${IMAGE_INFO_FIELDS} } }`, variables: { file: null } }));
+    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.append('0', new Blob([upload.data]), upload.name);
+    const res = await fetch(`${this.baseUrl}/graphql`, { method: 'POST', body: form, headers: { 'Apollo-Require-Preflight': 'true', ...this.auth() } });
+    return res.json() as Promise<GraphQLResponse<{ imageInfo: ImageInfoView }>>;
   }
 
   async submit(file: string | { name: string; data: Buffer }, input: Record<string, unknown> = {}): Promise<JobView> {
