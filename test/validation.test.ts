@@ -27,7 +27,7 @@ describe('defaults', () => {
   it('fills in the documented defaults', () => {
     expect(validateJobSpec({})).toEqual({
       operations: [],
-      variants: [{ name: 'default', operations: [], output: { format: null, quality: null, background: '#ffffff', keepMetadata: false } }],
+      variants: [{ name: 'default', operations: [], output: { format: null, quality: null, background: '#ffffff', keepMetadata: false, placeholder: false } }],
       autoOrient: true,
       animated: true,
       files: 0,

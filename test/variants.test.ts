@@ -240,6 +240,28 @@ describe('variants through GraphQL (embedded mode)', () => {
     expect(Number(first.headers.get('content-length'))).toBe(done.results[0].bytes);
   });
 
+  it('gives a placeholder for the variants that ask for one', async () => {
+    const created = await client.submit(corpusPath('Landscape_6.jpg'), {
+      variants: [
+        { name: 'large', operations: [{ resize: { width: 300 } }], output: { format: 'WEBP', placeholder: true } },
+        { name: 'plain', operations: [{ resize: { width: 100 } }] },
+      ],
+    });
+    finalOf(await client.watch(created.id));
+    const response = await client.query<{ job: { results: { name: string; placeholder: { thumbhash: string; dominantColor: string; dataUrl: string } | null }[] } }>(
+      'query ($id: ID!) { job(id: $id) { results { name placeholder { thumbhash dominantColor dataUrl } } } }',
+      { id: created.id },
+    );
+    const [large, plain] = response.data!.job.results;
+    expect(plain).toEqual({ name: 'plain', placeholder: null });
+    expect(large.placeholder!.dominantColor).toMatch(/^#[0-9a-f]{6}$/);
+    expect(Buffer.from(large.placeholder!.thumbhash, 'base64').length).toBeGreaterThan(5);
+    const preview = await sharp(Buffer.from(large.placeholder!.dataUrl.replace(/^data:image\/\w+;base64,/, ''), 'base64')).metadata();
+    // Landscape_6.jpg is displayed 600x450: the preview keeps the upright aspect.
+    expect(preview.width!).toBeGreaterThan(preview.height!);
+    expect(preview.width!).toBeLessThanOrEqual(32);
+  });
+
   it('refuses a crop that leaves one variant\'s image before anything is stored', async () => {
     const response = await client.createJob(corpusPath('320x240.jpg'), {
       variants: [{ name: 'ok' }, { name: 'bad', operations: [{ crop: { left: 300, top: 0, width: 100, height: 10 } }] }],

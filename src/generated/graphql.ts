@@ -137,6 +137,8 @@ export type ImageResult = {
   matches: Array<Match>;
   /** The variant's name; "default" for a job without variants. */
   name: Scalars['String']['output'];
+  /** A stand-in to show while the image loads; null unless the output asked for it. */
+  placeholder?: Maybe<Placeholder>;
   /** Path on any web process (/results/<job id>/<variant name>): GET it for the bytes. */
   url: Scalars['String']['output'];
   width: Scalars['Int']['output'];
@@ -225,6 +227,8 @@ export type OutputInput = {
   format?: InputMaybe<ImageFormat>;
   /** Keep EXIF and XMP metadata (orientation normalised, colours sRGB); stripped by default. */
   keepMetadata?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Compute ImageResult.placeholder (a ThumbHash, the dominant colour and a tiny preview) for the result. */
+  placeholder?: InputMaybe<Scalars['Boolean']['input']>;
   /** 1 to 100, for JPEG, WEBP, AVIF and TIFF (defaults 80, 80, 50, 80). */
   quality?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -506,6 +510,7 @@ export type ImageResultResolvers<ContextType = GraphQLContext, ParentType extend
   height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   matches?: Resolver<Array<ResolversTypes['Match']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  placeholder?: Resolver<Maybe<ResolversTypes['Placeholder']>, ParentType, ContextType>;
   url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   width?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };

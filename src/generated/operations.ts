@@ -82,6 +82,8 @@ export type OutputInput = {
   format?: ImageFormat | null | undefined;
   /** Keep EXIF and XMP metadata (orientation normalised, colours sRGB); stripped by default. */
   keepMetadata?: boolean | null | undefined;
+  /** Compute ImageResult.placeholder (a ThumbHash, the dominant colour and a tiny preview) for the result. */
+  placeholder?: boolean | null | undefined;
   /** 1 to 100, for JPEG, WEBP, AVIF and TIFF (defaults 80, 80, 50, 80). */
   quality?: number | null | undefined;
 };

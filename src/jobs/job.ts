@@ -1,6 +1,7 @@
 import type { ImageFormat, JobStatus } from '../generated/graphql';
 import type { JobSpec } from '../operations/catalogue';
 import type { Match } from '../operations/operation';
+import type { Placeholder } from '../processing/placeholder';
 
 export type { ImageFormat, JobStatus };
 
@@ -25,6 +26,7 @@ export interface ResultInfo {
   bytes: number;
   /** Where locate steps found their templates, best first. */
   matches: Match[];
+  placeholder: Placeholder | null;
 }
 
 export interface JobFailure {

@@ -24,6 +24,7 @@ export interface OutputSpec {
   quality: number | null;
   background: string;
   keepMetadata: boolean;
+  placeholder: boolean;
 }
 
 export function validateOutput(input: OutputInput | null | undefined, field: string): OutputSpec {
@@ -32,6 +33,7 @@ export function validateOutput(input: OutputInput | null | undefined, field: str
     quality: input?.quality == null ? null : integer(input.quality, `${field}.quality`, 1, 100),
     background: input?.background == null ? '#ffffff' : colour(input.background, `${field}.background`),
     keepMetadata: input?.keepMetadata ?? false,
+    placeholder: input?.placeholder ?? false,
   };
 }
 

@@ -5,6 +5,7 @@ import { oversize, type Match, type Size, type SizeBounds } from '../operations/
 import { chooseFormat, encodeOutput, FORMATS, type AnimationTiming } from '../operations/output';
 import { DarkroomError } from '../errors';
 import { inspectInput, type InputPolicy } from './input-policy';
+import { placeholder, type Placeholder } from './placeholder';
 import { classifySharpError } from './sharp-errors';
 
 export interface ProcessLimits extends InputPolicy {
@@ -27,6 +28,7 @@ export interface ProcessedImage {
   width: number;
   height: number;
   matches: Match[];
+  placeholder: Placeholder | null;
 }
 
 /**
@@ -235,7 +237,8 @@ class StepRunner {
     const height = stage.frames > 1 ? (info.pageHeight ?? info.height) : info.height;
     checkSize({ width: info.width, height }, this.limits);
     if (!last) await this.advance({ width: info.width, height }, encoded);
-    return { name: variant.name, data, format, width: info.width, height, matches: stage.matches };
+    const standIn = variant.output.placeholder ? await vips(() => placeholder(data)) : null;
+    return { name: variant.name, data, format, width: info.width, height, matches: stage.matches, placeholder: standIn };
   }
 
   private async apply(stage: Stage, step: OperationStep): Promise<Stage> {

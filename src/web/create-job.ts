@@ -5,10 +5,10 @@ import { errorFields, log } from '../log';
 import { planJob, validateJobSpec } from '../operations/catalogue';
 import { displayedSize } from '../processing/pipeline';
 import { jobLimits, processLimits } from '../config';
-import { DarkroomError } from '../errors';
 import { inspectInput } from '../processing/input-policy';
 import type { GraphQLContext } from './context';
 import { JobFiles } from './job-files';
+import { takeRateLimit } from './rate-limit';
 import { describeInput, readUpload } from './upload';
 
 /**
@@ -17,12 +17,9 @@ import { describeInput, readUpload } from './upload';
  * Answers only after the broker confirmed; if it cannot, the record is removed
  * so nothing claims to be QUEUED that no worker will ever see.
  */
-export async function createJob(input: CreateImageJobInput, { backends, config, caller }: GraphQLContext): Promise<JobRecord> {
-  const waitMs = await backends.rateLimiter.take(caller.client);
-  if (waitMs > 0) {
-    const retryAfterSeconds = Math.ceil(waitMs / 1000);
-    throw new DarkroomError('RATE_LIMITED', `Too many jobs; try again in ${retryAfterSeconds} s.`, undefined, { retryAfterSeconds });
-  }
+export async function createJob(input: CreateImageJobInput, context: GraphQLContext): Promise<JobRecord> {
+  const { backends, config, caller } = context;
+  await takeRateLimit(context);
   const files = new JobFiles(config.maxFilesPerJob);
   const spec = validateJobSpec(input, jobLimits(config), files);
   const upload = await input.file;

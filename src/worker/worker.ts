@@ -114,7 +114,7 @@ export function jobHandler(
     );
     const completed = await lifecycle.complete(
       jobId,
-      processed.map(({ name, format, width, height, data, matches }) => ({
+      processed.map(({ name, format, width, height, data, matches, placeholder }) => ({
         name,
         attempt: attempts,
         format,
@@ -123,6 +123,7 @@ export function jobHandler(
         height,
         bytes: data.length,
         matches,
+        placeholder,
       })),
     );
     processingEnded(completed?.record.status ?? 'gone', Date.now() - begun);

@@ -70,7 +70,7 @@ export function storeContract(getStore: () => JobStore): void {
     expect(started).toMatchObject({ applied: true, record: { status: 'ACTIVE', attempts: 1, version: 2, progress: 0 } });
     const refused = await store.transition(record.id, ['QUEUED'], { status: 'FAILED', error: { code: 'X', message: 'y' } });
     expect(refused).toMatchObject({ applied: false, record: { status: 'ACTIVE', version: 2, error: null } });
-    const results = [{ name: 'default', attempt: 1, format: 'PNG' as const, contentType: 'image/png', width: 10, height: 5, bytes: 99, matches: [] }];
+    const results = [{ name: 'default', attempt: 1, format: 'PNG' as const, contentType: 'image/png', width: 10, height: 5, bytes: 99, matches: [], placeholder: null }];
     const done = await store.transition(record.id, ['ACTIVE'], { status: 'COMPLETED', progress: 100, results });
     expect(done?.record).toMatchObject({ status: 'COMPLETED', progress: 100, results, version: 3, attempts: 1 });
     expect(await store.get(record.id)).toEqual(done?.record);
