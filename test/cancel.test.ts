@@ -1,4 +1,6 @@
+import { Redis } from 'ioredis';
 import { Deployment, waitForJob } from './support/deployment';
+import { REDIS_URL } from './support/services';
 import type { DarkroomClient, JobView } from './support/client';
 import { JOB_FIELDS } from './support/client';
 import { corpusPath } from './support/corpus';
@@ -26,6 +28,14 @@ describe('cancelJob (real Redis and RabbitMQ)', () => {
 
   test('QUEUED: CANCELLED at once, and the worker that later takes the message skips it', async () => {
     const job = await webA.submit(SMALL_JOB.file, SMALL_JOB.input);
+    // Answered, so the broker confirmed and the job left its short pending TTL for JOB_TTL_SECONDS.
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await redis.ttl(`${deployment.prefix}job:${job.id}`)).toBeGreaterThan(86_000);
+      expect(await redis.ttl(`${deployment.prefix}input:${job.id}`)).toBeGreaterThan(86_000);
+    } finally {
+      redis.disconnect();
+    }
     const cancelled = await cancel(webB, job.id);
     expect(cancelled.data?.cancelJob).toMatchObject({ id: job.id, status: 'CANCELLED', attempts: 0 });
     const worker = await deployment.worker('worker');
