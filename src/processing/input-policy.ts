@@ -21,12 +21,13 @@ export function inputFormatName(meta: Pick<Metadata, 'format' | 'compression'>):
 
 /**
  * SVG is rendered only when it needs nothing from outside: no external
- * references (file:, http:, relative paths), no @import, no entities.
+ * references (file:, http:, relative paths), no @import, no entities, and no
+ * DOCTYPE naming an external DTD (SYSTEM or PUBLIC "…").
  */
 function assertSelfContainedSvg(data: Buffer): void {
   const text = data.toString('utf8');
   const external =
-    /<!ENTITY|<!DOCTYPE[^>]*\[/i.test(text) ||
+    /<!ENTITY|<!DOCTYPE[^>]*(?:\[|\bSYSTEM\b|\bPUBLIC\b)/i.test(text) ||
     /@import/i.test(text) ||
     /\b(?:xlink:)?href\s*=\s*["'](?!#|data:)/i.test(text) ||
     /url\(\s*["']?(?!#|data:)/i.test(text);
