@@ -50,6 +50,36 @@ describe('real Redis and RabbitMQ backends', () => {
 
   describe('RedisEventBus', () => {
     busContract(() => new RedisEventBus(commands, subscriber, keys));
+
+    test('many listeners of one job share one SUBSCRIBE; the channel goes when the last one stops', async () => {
+      const own = new Redis(REDIS_URL);
+      // Commands sent before the connection is ready pass through sendCommand twice (queued, then flushed).
+      await own.ping();
+      const bus = new RedisEventBus(commands, own, keys);
+      const sent: string[] = [];
+      const sendCommand = own.sendCommand.bind(own);
+      own.sendCommand = ((command: { name: string }) => {
+        sent.push(command.name);
+        return sendCommand(command as never);
+      }) as typeof own.sendCommand;
+      try {
+        const got: number[] = [];
+        const stops = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => bus.subscribe('shared', { record: () => got.push(i), resync: () => undefined })),
+        );
+        expect(sent.filter((name) => name === 'subscribe')).toHaveLength(1);
+        await bus.publish({ ...sampleRecord('shared'), version: 2 });
+        for (let i = 0; i < 50 && got.length < 20; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect([...got].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+        await Promise.all(stops.slice(1).map((stop) => stop()));
+        expect((await commands.pubsub('NUMSUB', keys.events('shared')))[1]).toBe(1);
+        await stops[0]();
+        expect((await commands.pubsub('NUMSUB', keys.events('shared')))[1]).toBe(0);
+        expect(sent.filter((name) => name === 'unsubscribe')).toHaveLength(1);
+      } finally {
+        own.disconnect();
+      }
+    });
   });
 
   describe('AmqpJobQueue', () => {

@@ -2,13 +2,15 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { connected, DarkroomClient, openSubscriptions, watch } from './client';
+import { DarkroomClient } from './client';
+import { runFanout, type FanoutResult } from './fanout';
+import { ensureOpenFiles } from './fd-limit';
 import { parseOptions, UsageError, type Options } from './options';
 import { cpuBetween, cpuSnapshot, loadAverage, peakRssMiB, pidsByName, rssMiB, RssSampler, type CpuUse } from './procstat';
-import { renderReport, type FanoutResult, type Report, type RssRun, type WorkloadResult } from './report';
+import { renderReport, type Report, type RssRun, type WorkloadResult } from './report';
 import { AMQP_URL, deleteQueues, deleteRedisPrefix, REDIS_URL, redisServerPid, ServiceProcess, uniqueName } from './services';
 import { runPool, sleep, summarise } from './stats';
-import { corpusFile, CORPUS_DIR, FANOUT_JOB, PROJECT_ROOT, WORKLOADS, type Workload } from './workloads';
+import { corpusFile, CORPUS_DIR, PROJECT_ROOT, WORKLOADS, type Workload } from './workloads';
 
 function progress(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -221,49 +223,11 @@ async function runRssRun(d: Deployment, options: Options): Promise<RssRun> {
   return { idleWorkers: idle, idleWeb, checkpoints, jobs, wallMs, jobsPerSecond: (jobs * 1000) / wallMs };
 }
 
-async function runFanout(d: Deployment, options: Options): Promise<FanoutResult> {
-  const subscribers = Array.from({ length: options.subscribers }, () => openSubscriptions(d.baseUrl));
-  try {
-    const t0 = performance.now();
-    await Promise.all(subscribers.map((s) => connected(s)));
-    const connectMs = performance.now() - t0;
-    const blocker = WORKLOADS.png;
-    const blockerUpload = DarkroomClient.upload(blocker.file, corpusFile(blocker.file), blocker.input);
-    const targetUpload = DarkroomClient.upload(FANOUT_JOB.file, corpusFile(FANOUT_JOB.file), FANOUT_JOB.input);
-    // Enough slow jobs ahead of the watched one that every subscriber is listening before it starts.
-    const blockers = 2 * (options.prefetch ?? 2) * options.workers + 4 + Math.ceil(options.subscribers / 25);
-    const samples: number[] = [];
-    let inTime = 0;
-    let watched = 0;
-    for (let round = 0; round < options.subscriberRounds; round++) {
-      const ahead = await Promise.all(Array.from({ length: blockers }, () => d.client.create(blockerUpload)));
-      const target = await d.client.create(targetUpload);
-      await Promise.all(
-        subscribers.map((s) => {
-          let first = true;
-          watched++;
-          return watch(s, target, (event, receivedAt) => {
-            if (first) {
-              first = false;
-              if (event.status === 'QUEUED') inTime++;
-              return;
-            }
-            samples.push(receivedAt - Date.parse(event.updatedAt));
-          });
-        }),
-      );
-      await Promise.all(ahead.map((id) => d.client.completion(id)));
-    }
-    const webRss = rssMiB(d.web.pid);
-    assertRunning(d);
-    return { subscribers: options.subscribers, rounds: options.subscriberRounds, connectMs, latency: summarise(samples), inTime, watched, webRss };
-  } finally {
-    await Promise.all(subscribers.map((s) => s.dispose()));
-  }
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), PROJECT_ROOT);
+  // Each subscriber is a descriptor here and one in the web process; plus the service's own sockets and files.
+  const rerun = ensureOpenFiles(options.subscribers + 256);
+  if (rerun !== null) process.exit(rerun);
   for (const built of ['dist/web.js', 'dist/worker.js']) {
     if (!existsSync(path.join(PROJECT_ROOT, built))) throw new Error(`${built} is missing: run npm run build first (npm run bench does)`);
   }
@@ -333,7 +297,8 @@ async function main(): Promise<void> {
     let fanout: FanoutResult | null = null;
     if (options.subscribers > 0) {
       progress(`fan-out: ${options.subscribers} WebSocket subscribers, ${options.subscriberRounds} watched jobs`);
-      fanout = await runFanout(d, options);
+      fanout = await runFanout(d.client, d.baseUrl, prefix, d.web.pid, options);
+      assertRunning(d);
     }
 
     const peak = { web: peakRssMiB(d.web.pid), workers: d.workers.map((w) => peakRssMiB(w.pid)) };

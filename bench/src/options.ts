@@ -40,7 +40,7 @@ const USAGE = `npm run bench -- [options]
   --concurrency N         client-side jobs in flight at saturation (default 8)
   --latency-jobs N        sequential jobs for latency, JPEG/PNG; small task runs 4x (default 60, smoke 6)
   --rss-jobs N1,N2        read worker RSS after N1 and N2 small jobs (default 500,2000; smoke 40,120; 0 skips)
-  --subscribers N         WebSocket subscribers in the fan-out test, 0 skips it (default 200, smoke 20)
+  --subscribers N         WebSocket subscribers in the fan-out test, 0 skips it (default 1000, smoke 50)
   --subscriber-rounds N   jobs watched by all subscribers (default 5, smoke 2)
   --workloads a,b         subset of ${WORKLOAD_KEYS.join(',')} (default all)
   --workers N             worker processes (default 1)
@@ -76,7 +76,7 @@ export function parseOptions(argv: string[], projectRoot: string): Options {
     concurrency: 8,
     latencyJobs: smoke ? 6 : 60,
     rssCheckpoints: smoke ? [40, 120] : [500, 2000],
-    subscribers: smoke ? 20 : 200,
+    subscribers: smoke ? 50 : 1000,
     subscriberRounds: smoke ? 2 : 5,
     workloads: [...WORKLOAD_KEYS],
     workers: 1,

@@ -1,3 +1,4 @@
+import type { FanoutResult } from './fanout';
 import type { Options } from './options';
 import type { Summary } from './stats';
 import type { Workload } from './workloads';
@@ -11,15 +12,6 @@ export interface RssRun {
   jobsPerSecond: number;
 }
 
-export interface FanoutResult {
-  subscribers: number;
-  rounds: number;
-  connectMs: number;
-  latency: Summary;
-  inTime: number;
-  watched: number;
-  webRss: number | null;
-}
 
 type PerJob = Record<string, number | null>;
 
@@ -255,7 +247,7 @@ export function renderReport(r: Report): string {
   if (r.fanout) {
     const f = r.fanout;
     out.push(
-      `${f.subscribers} graphql-ws connections to one web process all watch the same job (3 steps, so ACTIVE, two progress events and COMPLETED), ${f.rounds} times, with slow jobs queued ahead so every subscriber listens before it starts (${f.inTime}/${f.watched} did). ` +
+      `${f.subscribers} graphql-ws connections to one web process (opened ${f.connectConcurrency} at a time) all watch the same job (3 steps, so ACTIVE, two progress events and COMPLETED), ${f.rounds} times, with slow jobs queued ahead so every subscriber listens before it starts (${f.inTime}/${f.watched} did). ` +
         `Latency is from the worker's transition (the event's \`updatedAt\`, ms resolution) to the client receiving the event.\n`,
     );
     out.push(
@@ -263,6 +255,18 @@ export function renderReport(r: Report): string {
         ['subscribers', 'connect all (ms)', 'events', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'web RSS after'],
         [[String(f.subscribers), n(f.connectMs, 0), String(f.latency.n), n(f.latency.p50), n(f.latency.p95), n(f.latency.p99), n(f.latency.max), mib(f.webRss)]],
       ),
+    );
+    out.push('Per event of the watched job, ms:\n');
+    out.push(
+      table(
+        ['event', 'deliveries', 'p50', 'p99', 'max', 'worker → Redis subscriber (p50)', 'first → last subscriber (p50 / max)'],
+        f.events.map((e) => [e.label, String(e.latency.n), n(e.latency.p50), n(e.latency.p99), n(e.latency.max), n(e.toRedis.p50), `${n(e.spread.p50)} / ${n(e.spread.max)}`]),
+      ),
+    );
+    out.push(
+      '"worker → Redis subscriber" is when the same message reached the bench\'s own Redis subscriber: the part before the web process. ' +
+        '"first → last subscriber" is how long the web process takes to hand one event to every connection. ' +
+        'The job\'s steps take a few ms each, so its events are published nearly together and a later one waits for the fan-out of the earlier ones.\n',
     );
   } else {
     out.push('Skipped (`--subscribers 0`).\n');
