@@ -48,6 +48,15 @@ describe('real Redis and RabbitMQ backends', () => {
     });
   });
 
+  test('RedisJobStore stores an upload larger than one write slice byte for byte, with its TTL', async () => {
+    const store = new RedisJobStore(commands, keys, { recordSeconds: 120, finishedInputSeconds: 30 });
+    const input = Buffer.alloc(2.5 * 1024 * 1024 + 3);
+    for (let i = 0; i < input.length; i++) input[i] = (i * 7919) % 251;
+    await store.create(sampleRecord('large'), input);
+    expect((await store.getInput('large'))!.equals(input)).toBe(true);
+    expect(await commands.ttl(keys.input('large'))).toBeGreaterThan(100);
+  });
+
   describe('RedisEventBus', () => {
     busContract(() => new RedisEventBus(commands, subscriber, keys));
 

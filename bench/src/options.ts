@@ -12,6 +12,9 @@ export interface Options {
   /** WebSocket subscribers for the status-event fan-out test; 0 skips it. */
   subscribers: number;
   subscriberRounds: number;
+  /** Concurrent large uploads in the web-memory test; 0 skips it. */
+  uploads: number;
+  uploadBytes: number;
   workloads: string[];
   workers: number;
   prefetch: number | null;
@@ -42,6 +45,8 @@ const USAGE = `npm run bench -- [options]
   --rss-jobs N1,N2        read worker RSS after N1 and N2 small jobs (default 500,2000; smoke 40,120; 0 skips)
   --subscribers N         WebSocket subscribers in the fan-out test, 0 skips it (default 1000, smoke 50)
   --subscriber-rounds N   jobs watched by all subscribers (default 5, smoke 2)
+  --uploads N             concurrent large uploads in the web-memory test, 0 skips it (default 50, smoke 5)
+  --upload-mb N           size of each of those uploads in MiB (default 10)
   --workloads a,b         subset of ${WORKLOAD_KEYS.join(',')} (default all)
   --workers N             worker processes (default 1)
   --prefetch N            WORKER_PREFETCH for the workers (default: the service's own, 2)
@@ -78,6 +83,8 @@ export function parseOptions(argv: string[], projectRoot: string): Options {
     rssCheckpoints: smoke ? [40, 120] : [500, 2000],
     subscribers: smoke ? 50 : 1000,
     subscriberRounds: smoke ? 2 : 5,
+    uploads: smoke ? 5 : 50,
+    uploadBytes: 10 * 2 ** 20,
     workloads: [...WORKLOAD_KEYS],
     workers: 1,
     prefetch: null,
@@ -122,6 +129,12 @@ export function parseOptions(argv: string[], projectRoot: string): Options {
         break;
       case '--subscriber-rounds':
         o.subscriberRounds = int(flag, value(), 1);
+        break;
+      case '--uploads':
+        o.uploads = int(flag, value(), 0);
+        break;
+      case '--upload-mb':
+        o.uploadBytes = int(flag, value(), 1) * 2 ** 20;
         break;
       case '--workloads': {
         const list = (value() ?? '').split(',').filter(Boolean);

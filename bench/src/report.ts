@@ -1,6 +1,7 @@
 import type { FanoutResult } from './fanout';
 import type { Options } from './options';
 import type { Summary } from './stats';
+import type { UploadsResult } from './uploads';
 import type { Workload } from './workloads';
 
 export interface RssRun {
@@ -54,6 +55,7 @@ export interface Report {
   rssRun: RssRun | null;
   results: WorkloadResult[];
   fanout: FanoutResult | null;
+  uploads: UploadsResult | null;
 }
 
 function n(value: number | null | undefined, digits = 1): string {
@@ -271,6 +273,39 @@ export function renderReport(r: Report): string {
   } else {
     out.push('Skipped (`--subscribers 0`).\n');
   }
+  out.push('## Web memory under concurrent large uploads\n');
+  if (r.uploads) {
+    const u = r.uploads;
+    const totalMiB = (u.uploads * u.bytes) / 2 ** 20;
+    out.push(
+      `${u.uploads} createImageJob requests at once, each a multipart upload of the same ${(u.bytes / 2 ** 20).toFixed(1)} MiB image (${u.image}, made with sharp), ${totalMiB.toFixed(0)} MiB in flight together. ` +
+        'The web process streams each file from the multipart parser into one buffer, reads its header and stores it in Redis; each job then makes a 64 px WebP. ' +
+        'RSS is sampled every 10 ms; the peak is the higher of that and VmHWM when VmHWM rose during the uploads. This runs last, so the high-water marks above do not include it.\n',
+    );
+    out.push(
+      table(
+        ['uploads × size', 'web RSS idle before', 'web RSS peak', 'increase', 'increase ÷ bytes in flight', 'all uploaded (ms)', 'all COMPLETED (ms)', 'web RSS after'],
+        [
+          [
+            `${u.uploads} × ${(u.bytes / 2 ** 20).toFixed(1)} MiB`,
+            mib(u.idleRss),
+            mib(u.peak),
+            mib(u.peak !== null && u.idleRss !== null ? u.peak - u.idleRss : null),
+            n(u.heldPerUploadedByte, 2),
+            n(u.uploadMs, 0),
+            n(u.completedMs, 0),
+            mib(u.rssAfter),
+          ],
+        ],
+      ),
+    );
+    out.push(
+      '"increase ÷ bytes in flight" is 1.00 when every upload is held exactly once at the same moment; an upload held twice (a second full copy) would push it towards 2.\n',
+    );
+  } else {
+    out.push('Skipped (`--uploads 0`).\n');
+  }
+
   out.push(
     '## How to run\n\n' +
       '```sh\nnpm ci\nnpm run bench                 # the full run, < 5 min; rewrites BENCHMARKS.md\nnpm run bench:smoke           # < 60 s, for CI; writes bench/dist/BENCHMARKS.smoke.md\nnpm run bench -- --help       # options: --jobs, --concurrency, --prefetch, --worker-env K=V, …\n```\n\n' +

@@ -16,7 +16,7 @@ import { describeInput, readUpload } from './upload';
  * Answers only after the broker confirmed; if it cannot, the record is removed
  * so nothing claims to be QUEUED that no worker will ever see.
  */
-export async function createJob(input: CreateImageJobInput, { backends, config, caller }: GraphQLContext): Promise<JobRecord> {
+export async function createJob(input: CreateImageJobInput, { backends, config, caller, requestBytes }: GraphQLContext): Promise<JobRecord> {
   const waitMs = await backends.rateLimiter.take(caller.client);
   if (waitMs > 0) {
     const retryAfterSeconds = Math.ceil(waitMs / 1000);
@@ -24,7 +24,7 @@ export async function createJob(input: CreateImageJobInput, { backends, config, 
   }
   const spec = validateJobSpec(input, jobLimits(config));
   const upload = await input.file;
-  const data = await readUpload(upload, config.maxUploadBytes);
+  const data = await readUpload(upload, config.maxUploadBytes, requestBytes);
   // Refuse at once what the header already condemns; the worker checks again.
   const limits = processLimits(config);
   const meta = await inspectInput(data, limits);

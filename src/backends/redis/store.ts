@@ -25,6 +25,9 @@ if ARGV[3] ~= '0' then redis.call('EXPIRE', KEYS[2], ARGV[3]) end
 return {1, redis.call('HGETALL', KEYS[1])}
 `;
 
+/** Largest piece of an upload written to Redis in one command. */
+const INPUT_SLICE_BYTES = 1024 * 1024;
+
 type TransitionReply = [number, string[]] | null;
 
 interface TransitionCommand {
@@ -44,9 +47,15 @@ export class RedisJobStore implements JobStore {
   }
 
   async create(record: JobRecord, input: Buffer): Promise<void> {
-    // The input goes first and on its own: a record never exists without it,
-    // and the upload is not copied once more into a MULTI's combined write.
-    await this.redis.set(this.keys.input(record.id), input, 'EX', this.retention.recordSeconds);
+    // The input goes first and on its own: a record never exists without it.
+    // ioredis copies each command's arguments into one buffer before writing
+    // it, so a large upload goes in slices (SET, then APPENDs, one at a time):
+    // the copy is one slice, not a second whole upload.
+    const inputKey = this.keys.input(record.id);
+    await this.redis.set(inputKey, input.subarray(0, INPUT_SLICE_BYTES), 'EX', this.retention.recordSeconds);
+    for (let at = INPUT_SLICE_BYTES; at < input.length; at += INPUT_SLICE_BYTES) {
+      await this.redis.append(inputKey, input.subarray(at, at + INPUT_SLICE_BYTES));
+    }
     const key = this.keys.job(record.id);
     await this.redis.multi().hset(key, toHash(record)).expire(key, this.retention.recordSeconds).exec();
   }
