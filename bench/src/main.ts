@@ -4,12 +4,12 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { DarkroomClient } from './client';
 import { runFanout, type FanoutResult } from './fanout';
-import { ensureOpenFiles } from './fd-limit';
+import { ensureBenchProcess } from './self-env';
 import { runUploads, type UploadsResult } from './uploads';
 import { parseOptions, UsageError, type Options } from './options';
 import { cpuBetween, cpuSnapshot, loadAverage, peakRssMiB, pidsByName, rssMiB, RssSampler, type CpuUse } from './procstat';
 import { renderReport, type Report, type RssRun, type WorkloadResult } from './report';
-import { AMQP_URL, deleteQueues, deleteRedisPrefix, REDIS_URL, redisServerPid, ServiceProcess, uniqueName } from './services';
+import { AMQP_URL, deleteQueues, deleteRedisPrefix, procfileCommand, REDIS_URL, redisServerPid, ServiceProcess, uniqueName } from './services';
 import { runPool, sleep, summarise } from './stats';
 import { corpusFile, CORPUS_DIR, PROJECT_ROOT, WORKLOADS, type Workload } from './workloads';
 
@@ -227,7 +227,11 @@ async function runRssRun(d: Deployment, options: Options): Promise<RssRun> {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), PROJECT_ROOT);
   // Each subscriber is a descriptor here and one in the web process; plus the service's own sockets and files.
-  const rerun = ensureOpenFiles(options.subscribers + 256);
+  // Raw sharp runs here under the worker's allocator settings (its Procfile line, then --worker-env).
+  const allocator = Object.fromEntries(
+    Object.entries({ ...procfileCommand('worker').env, ...options.workerEnv }).filter(([k]) => /^(MALLOC_|LD_PRELOAD$|UV_THREADPOOL_SIZE$|VIPS_)/.test(k)),
+  );
+  const rerun = ensureBenchProcess(options.subscribers + 256, allocator);
   if (rerun !== null) process.exit(rerun);
   for (const built of ['dist/web.js', 'dist/worker.js']) {
     if (!existsSync(path.join(PROJECT_ROOT, built))) throw new Error(`${built} is missing: run npm run build first (npm run bench does)`);
@@ -259,6 +263,8 @@ async function main(): Promise<void> {
   const dumpChildren = () => {
     for (const p of started) progress(`${p.name} (pid ${p.pid}) ${p.running ? 'running' : `exited ${p.child.exitCode ?? p.child.signalCode}`}; last log lines:\n${p.dump().split('\n').slice(-8).join('\n')}`);
   };
+  // The worker's libvips settings (src/processing/sharp-settings.ts), so raw does the same work the same way.
+  sharp.cache(false);
   const began = new Date();
   const loadBefore = loadAverage();
   const runStart = performance.now();
@@ -331,8 +337,11 @@ async function main(): Promise<void> {
         loadBefore,
         loadAfter: loadAverage(),
         rawSharpConcurrency: sharp.concurrency(),
+        rawSharpCache: JSON.stringify(sharp.cache()),
         rawThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+        rawMallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'unset',
       },
+      procfileEnv: { web: procfileCommand('web').env, worker: procfileCommand('worker').env },
       idleRss,
       peakRss: peak,
       rssRun,

@@ -1,6 +1,7 @@
 import type { FanoutResult } from './fanout';
 import type { Options } from './options';
 import type { Summary } from './stats';
+import { targetRows } from './targets';
 import type { UploadsResult } from './uploads';
 import type { Workload } from './workloads';
 
@@ -49,7 +50,10 @@ export interface Report {
     loadAfter: string;
     rawSharpConcurrency: number;
     rawThreadpool: string;
+    rawMallocArenaMax: string;
+    rawSharpCache: string;
   };
+  procfileEnv: { web: Record<string, string>; worker: Record<string, string> };
   idleRss: { web: number | null; workers: Array<number | null> };
   peakRss: { web: number | null; workers: Array<number | null> };
   rssRun: RssRun | null;
@@ -92,6 +96,16 @@ export function renderReport(r: Report): string {
       'The client runs in the bench process on the same cores, as do Redis and RabbitMQ, so darkroom pays for all of them; raw pays for nothing but sharp.\n',
   );
 
+  out.push('## Targets\n');
+  out.push(
+    table(
+      ['target (issue 5)', 'measured in this run', 'verdict', 'cause when not met (measured)'],
+      targetRows(r).map((t) => [t.target, t.measured, `**${t.verdict}**`, t.cause || '—']),
+      false,
+    ),
+  );
+  out.push('Every figure is from the sections below, measured in this run on this machine; causes are computed from the same measurements.\n');
+
   out.push('## Machine and settings\n');
   const m = r.machine;
   out.push(
@@ -110,7 +124,9 @@ export function renderReport(r: Report): string {
         ['latency samples (JPEG, PNG / small)', `${o.latencyJobs} / ${o.latencyJobs * 4}`],
         ['warm-up jobs before each measurement', String(o.warmup)],
         ['workers × WORKER_PREFETCH', `${o.workers} × ${o.prefetch ?? '2 (default)'}`],
-        ['raw: sharp.concurrency() / UV_THREADPOOL_SIZE', `${m.rawSharpConcurrency} / ${m.rawThreadpool}`],
+        ['raw: sharp.concurrency() / UV_THREADPOOL_SIZE / MALLOC_ARENA_MAX', `${m.rawSharpConcurrency} / ${m.rawThreadpool} / ${m.rawMallocArenaMax}`],
+        ['raw: sharp.cache() (off, as in the worker)', `\`${m.rawSharpCache}\``],
+        ['Procfile environment: web / worker', `${envText(r.procfileEnv.web)} / ${envText(r.procfileEnv.worker)}`],
         ['extra env: worker / web', `${envText(o.workerEnv)} / ${envText(o.webEnv)}`],
         ...(o.workerNodeArgs.length || o.webNodeArgs.length
           ? [['extra node flags: worker / web', `${o.workerNodeArgs.join(' ') || 'none'} / ${o.webNodeArgs.join(' ') || 'none'}`]]
