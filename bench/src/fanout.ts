@@ -68,7 +68,7 @@ export async function runFanout(client: DarkroomClient, baseUrl: string, prefix:
     const blockerUpload = DarkroomClient.upload(blocker.file, corpusFile(blocker.file), blocker.input);
     const targetUpload = DarkroomClient.upload(FANOUT_JOB.file, corpusFile(FANOUT_JOB.file), FANOUT_JOB.input);
     // Enough slow jobs ahead of the watched one that every subscriber is listening before it starts.
-    const blockers = 2 * (options.prefetch ?? 2) * options.workers + 4 + Math.ceil(options.subscribers / 25);
+    const blockers = 2 * (options.prefetch ?? 2) * options.workers + 4 + Math.ceil(options.subscribers / 100);
     const all: number[] = [];
     const byLabel = new Map<string, { latency: number[]; toRedis: number[]; spread: number[] }>();
     let inTime = 0;
