@@ -39,7 +39,7 @@ describe('real Redis and RabbitMQ backends', () => {
       }
       expect(await store.confirm('ttl')).toBe(true);
       await store.putResults('ttl', 1, [Buffer.from([1, 2])]);
-      expect(await commands.hstrlen(keys.input('ttl'), 'input')).toBe(4);
+      expect(await commands.strlen(keys.input('ttl'))).toBe(4);
       for (const key of [keys.job('ttl'), keys.input('ttl'), keys.result('ttl', 1, 0)]) {
         const ttl = await commands.ttl(key);
         expect(ttl).toBeGreaterThan(100);
@@ -88,8 +88,50 @@ describe('real Redis and RabbitMQ backends', () => {
     });
   });
 
+  test('RedisJobStore stores an upload larger than one write slice byte for byte, with its TTL', async () => {
+    const store = new RedisJobStore(commands, keys, { pendingSeconds: 60, recordSeconds: 120, finishedInputSeconds: 30 });
+    const input = Buffer.alloc(2.5 * 1024 * 1024 + 3);
+    for (let i = 0; i < input.length; i++) input[i] = (i * 7919) % 251;
+    const overlay = Buffer.from([3, 1, 4, 1, 5]);
+    await store.create(sampleRecord('large'), input, [overlay]);
+    expect(await store.confirm('large')).toBe(true);
+    expect((await store.getInput('large'))!.equals(input)).toBe(true);
+    expect(await store.getFiles('large', 1)).toEqual([overlay]);
+    for (const key of [keys.input('large'), keys.files('large')]) expect(await commands.ttl(key)).toBeGreaterThan(100);
+  });
+
   describe('RedisEventBus', () => {
     busContract(() => new RedisEventBus(commands, subscriber, keys));
+
+    test('many listeners of one job share one SUBSCRIBE; the channel goes when the last one stops', async () => {
+      const own = new Redis(REDIS_URL);
+      // Commands sent before the connection is ready pass through sendCommand twice (queued, then flushed).
+      await own.ping();
+      const bus = new RedisEventBus(commands, own, keys);
+      const sent: string[] = [];
+      const sendCommand = own.sendCommand.bind(own);
+      own.sendCommand = ((command: { name: string }) => {
+        sent.push(command.name);
+        return sendCommand(command as never);
+      }) as typeof own.sendCommand;
+      try {
+        const got: number[] = [];
+        const stops = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => bus.subscribe('shared', { record: () => got.push(i), resync: () => undefined })),
+        );
+        expect(sent.filter((name) => name === 'subscribe')).toHaveLength(1);
+        await bus.publish({ ...sampleRecord('shared'), version: 2 });
+        for (let i = 0; i < 50 && got.length < 20; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect([...got].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+        await Promise.all(stops.slice(1).map((stop) => stop()));
+        expect((await commands.pubsub('NUMSUB', keys.events('shared')))[1]).toBe(1);
+        await stops[0]();
+        expect((await commands.pubsub('NUMSUB', keys.events('shared')))[1]).toBe(0);
+        expect(sent.filter((name) => name === 'unsubscribe')).toHaveLength(1);
+      } finally {
+        own.disconnect();
+      }
+    });
   });
 
   describe('AmqpJobQueue', () => {

@@ -23,13 +23,13 @@ export interface JobTiming {
 
 interface JobEvent {
   status: string;
-  version?: number;
+  progress: number;
   updatedAt: string;
   result: { url: string; bytes: number; format: string; width: number; height: number } | null;
   error: { code: string; message: string } | null;
 }
 
-const EVENT_FIELDS = 'status updatedAt result { url bytes format width height } error { code message }';
+const EVENT_FIELDS = 'status progress updatedAt result { url bytes format width height } error { code message }';
 const JOB_TIMEOUT_MS = 120_000;
 
 /**

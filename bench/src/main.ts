@@ -2,13 +2,16 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { connected, DarkroomClient, openSubscriptions, watch } from './client';
+import { DarkroomClient } from './client';
+import { runFanout, type FanoutResult } from './fanout';
+import { ensureBenchProcess } from './self-env';
+import { runUploads, type UploadsResult } from './uploads';
 import { parseOptions, UsageError, type Options } from './options';
 import { cpuBetween, cpuSnapshot, loadAverage, peakRssMiB, pidsByName, rssMiB, RssSampler, type CpuUse } from './procstat';
-import { renderReport, type FanoutResult, type Report, type RssRun, type WorkloadResult } from './report';
-import { AMQP_URL, deleteQueues, deleteRedisPrefix, REDIS_URL, redisServerPid, ServiceProcess, uniqueName } from './services';
+import { renderReport, type Report, type RssRun, type WorkloadResult } from './report';
+import { AMQP_URL, deleteQueues, deleteRedisPrefix, procfileCommand, REDIS_URL, redisServerPid, ServiceProcess, uniqueName } from './services';
 import { runPool, sleep, summarise } from './stats';
-import { corpusFile, CORPUS_DIR, FANOUT_JOB, PROJECT_ROOT, WORKLOADS, type Workload } from './workloads';
+import { corpusFile, CORPUS_DIR, PROJECT_ROOT, WORKLOADS, type Workload } from './workloads';
 
 function progress(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -221,49 +224,15 @@ async function runRssRun(d: Deployment, options: Options): Promise<RssRun> {
   return { idleWorkers: idle, idleWeb, checkpoints, jobs, wallMs, jobsPerSecond: (jobs * 1000) / wallMs };
 }
 
-async function runFanout(d: Deployment, options: Options): Promise<FanoutResult> {
-  const subscribers = Array.from({ length: options.subscribers }, () => openSubscriptions(d.baseUrl));
-  try {
-    const t0 = performance.now();
-    await Promise.all(subscribers.map((s) => connected(s)));
-    const connectMs = performance.now() - t0;
-    const blocker = WORKLOADS.png;
-    const blockerUpload = DarkroomClient.upload(blocker.file, corpusFile(blocker.file), blocker.input);
-    const targetUpload = DarkroomClient.upload(FANOUT_JOB.file, corpusFile(FANOUT_JOB.file), FANOUT_JOB.input);
-    // Enough slow jobs ahead of the watched one that every subscriber is listening before it starts.
-    const blockers = 2 * (options.prefetch ?? 2) * options.workers + 4 + Math.ceil(options.subscribers / 25);
-    const samples: number[] = [];
-    let inTime = 0;
-    let watched = 0;
-    for (let round = 0; round < options.subscriberRounds; round++) {
-      const ahead = await Promise.all(Array.from({ length: blockers }, () => d.client.create(blockerUpload)));
-      const target = await d.client.create(targetUpload);
-      await Promise.all(
-        subscribers.map((s) => {
-          let first = true;
-          watched++;
-          return watch(s, target, (event, receivedAt) => {
-            if (first) {
-              first = false;
-              if (event.status === 'QUEUED') inTime++;
-              return;
-            }
-            samples.push(receivedAt - Date.parse(event.updatedAt));
-          });
-        }),
-      );
-      await Promise.all(ahead.map((id) => d.client.completion(id)));
-    }
-    const webRss = rssMiB(d.web.pid);
-    assertRunning(d);
-    return { subscribers: options.subscribers, rounds: options.subscriberRounds, connectMs, latency: summarise(samples), inTime, watched, webRss };
-  } finally {
-    await Promise.all(subscribers.map((s) => s.dispose()));
-  }
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), PROJECT_ROOT);
+  // Each subscriber is a descriptor here and one in the web process; plus the service's own sockets and files.
+  // Raw sharp runs here under the worker's allocator settings (its Procfile line, then --worker-env).
+  const allocator = Object.fromEntries(
+    Object.entries({ ...procfileCommand('worker').env, ...options.workerEnv }).filter(([k]) => /^(MALLOC_|LD_PRELOAD$|UV_THREADPOOL_SIZE$|VIPS_)/.test(k)),
+  );
+  const rerun = ensureBenchProcess(options.subscribers + 256, allocator);
+  if (rerun !== null) process.exit(rerun);
   for (const built of ['dist/web.js', 'dist/worker.js']) {
     if (!existsSync(path.join(PROJECT_ROOT, built))) throw new Error(`${built} is missing: run npm run build first (npm run bench does)`);
   }
@@ -294,6 +263,8 @@ async function main(): Promise<void> {
   const dumpChildren = () => {
     for (const p of started) progress(`${p.name} (pid ${p.pid}) ${p.running ? 'running' : `exited ${p.child.exitCode ?? p.child.signalCode}`}; last log lines:\n${p.dump().split('\n').slice(-8).join('\n')}`);
   };
+  // The worker's libvips settings (src/processing/sharp-settings.ts), so raw does the same work the same way.
+  sharp.cache(false);
   const began = new Date();
   const loadBefore = loadAverage();
   const runStart = performance.now();
@@ -333,10 +304,20 @@ async function main(): Promise<void> {
     let fanout: FanoutResult | null = null;
     if (options.subscribers > 0) {
       progress(`fan-out: ${options.subscribers} WebSocket subscribers, ${options.subscriberRounds} watched jobs`);
-      fanout = await runFanout(d, options);
+      fanout = await runFanout(d.client, d.baseUrl, prefix, d.web.pid, options);
+      assertRunning(d);
     }
 
     const peak = { web: peakRssMiB(d.web.pid), workers: d.workers.map((w) => peakRssMiB(w.pid)) };
+    // Last: it raises the web process's high-water mark, which the figures above would otherwise carry.
+    let uploads: UploadsResult | null = null;
+    if (options.uploads > 0) {
+      progress(`web memory: ${options.uploads} concurrent uploads of ${(options.uploadBytes / 2 ** 20).toFixed(0)} MiB`);
+      uploads = await runUploads(d.client, d.web.pid, options.uploads, options.uploadBytes);
+      assertRunning(d);
+      await deleteRedisPrefix(prefix);
+    }
+
     sampler.stop();
     await d.client.close();
     await cleanup();
@@ -356,13 +337,17 @@ async function main(): Promise<void> {
         loadBefore,
         loadAfter: loadAverage(),
         rawSharpConcurrency: sharp.concurrency(),
+        rawSharpCache: JSON.stringify(sharp.cache()),
         rawThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+        rawMallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'unset',
       },
+      procfileEnv: { web: procfileCommand('web').env, worker: procfileCommand('worker').env },
       idleRss,
       peakRss: peak,
       rssRun,
       results,
       fanout,
+      uploads,
     };
     const markdown = renderReport(report);
     process.stdout.write(markdown);

@@ -12,6 +12,9 @@ export interface Options {
   /** WebSocket subscribers for the status-event fan-out test; 0 skips it. */
   subscribers: number;
   subscriberRounds: number;
+  /** Concurrent large uploads in the web-memory test; 0 skips it. */
+  uploads: number;
+  uploadBytes: number;
   workloads: string[];
   workers: number;
   prefetch: number | null;
@@ -40,8 +43,10 @@ const USAGE = `npm run bench -- [options]
   --concurrency N         client-side jobs in flight at saturation (default 8)
   --latency-jobs N        sequential jobs for latency, JPEG/PNG; small task runs 4x (default 60, smoke 6)
   --rss-jobs N1,N2        read worker RSS after N1 and N2 small jobs (default 500,2000; smoke 40,120; 0 skips)
-  --subscribers N         WebSocket subscribers in the fan-out test, 0 skips it (default 200, smoke 20)
+  --subscribers N         WebSocket subscribers in the fan-out test, 0 skips it (default 1000, smoke 50)
   --subscriber-rounds N   jobs watched by all subscribers (default 5, smoke 2)
+  --uploads N             concurrent large uploads in the web-memory test, 0 skips it (default 50, smoke 5)
+  --upload-mb N           size of each of those uploads in MiB (default 10)
   --workloads a,b         subset of ${WORKLOAD_KEYS.join(',')} (default all)
   --workers N             worker processes (default 1)
   --prefetch N            WORKER_PREFETCH for the workers (default: the service's own, 2)
@@ -76,8 +81,10 @@ export function parseOptions(argv: string[], projectRoot: string): Options {
     concurrency: 8,
     latencyJobs: smoke ? 6 : 60,
     rssCheckpoints: smoke ? [40, 120] : [500, 2000],
-    subscribers: smoke ? 20 : 200,
+    subscribers: smoke ? 50 : 1000,
     subscriberRounds: smoke ? 2 : 5,
+    uploads: smoke ? 5 : 50,
+    uploadBytes: 10 * 2 ** 20,
     workloads: [...WORKLOAD_KEYS],
     workers: 1,
     prefetch: null,
@@ -122,6 +129,12 @@ export function parseOptions(argv: string[], projectRoot: string): Options {
         break;
       case '--subscriber-rounds':
         o.subscriberRounds = int(flag, value(), 1);
+        break;
+      case '--uploads':
+        o.uploads = int(flag, value(), 0);
+        break;
+      case '--upload-mb':
+        o.uploadBytes = int(flag, value(), 1) * 2 ** 20;
         break;
       case '--workloads': {
         const list = (value() ?? '').split(',').filter(Boolean);

@@ -1,5 +1,8 @@
+import type { FanoutResult } from './fanout';
 import type { Options } from './options';
 import type { Summary } from './stats';
+import { targetRows } from './targets';
+import type { UploadsResult } from './uploads';
 import type { Workload } from './workloads';
 
 export interface RssRun {
@@ -11,15 +14,6 @@ export interface RssRun {
   jobsPerSecond: number;
 }
 
-export interface FanoutResult {
-  subscribers: number;
-  rounds: number;
-  connectMs: number;
-  latency: Summary;
-  inTime: number;
-  watched: number;
-  webRss: number | null;
-}
 
 type PerJob = Record<string, number | null>;
 
@@ -56,12 +50,16 @@ export interface Report {
     loadAfter: string;
     rawSharpConcurrency: number;
     rawThreadpool: string;
+    rawMallocArenaMax: string;
+    rawSharpCache: string;
   };
+  procfileEnv: { web: Record<string, string>; worker: Record<string, string> };
   idleRss: { web: number | null; workers: Array<number | null> };
   peakRss: { web: number | null; workers: Array<number | null> };
   rssRun: RssRun | null;
   results: WorkloadResult[];
   fanout: FanoutResult | null;
+  uploads: UploadsResult | null;
 }
 
 function n(value: number | null | undefined, digits = 1): string {
@@ -98,6 +96,16 @@ export function renderReport(r: Report): string {
       'The client runs in the bench process on the same cores, as do Redis and RabbitMQ, so darkroom pays for all of them; raw pays for nothing but sharp.\n',
   );
 
+  out.push('## Targets\n');
+  out.push(
+    table(
+      ['target (issue 5)', 'measured in this run', 'verdict', 'cause when not met (measured)'],
+      targetRows(r).map((t) => [t.target, t.measured, `**${t.verdict}**`, t.cause || '—']),
+      false,
+    ),
+  );
+  out.push('Every figure is from the sections below, measured in this run on this machine; causes are computed from the same measurements.\n');
+
   out.push('## Machine and settings\n');
   const m = r.machine;
   out.push(
@@ -116,7 +124,9 @@ export function renderReport(r: Report): string {
         ['latency samples (JPEG, PNG / small)', `${o.latencyJobs} / ${o.latencyJobs * 4}`],
         ['warm-up jobs before each measurement', String(o.warmup)],
         ['workers × WORKER_PREFETCH', `${o.workers} × ${o.prefetch ?? '2 (default)'}`],
-        ['raw: sharp.concurrency() / UV_THREADPOOL_SIZE', `${m.rawSharpConcurrency} / ${m.rawThreadpool}`],
+        ['raw: sharp.concurrency() / UV_THREADPOOL_SIZE / MALLOC_ARENA_MAX', `${m.rawSharpConcurrency} / ${m.rawThreadpool} / ${m.rawMallocArenaMax}`],
+        ['raw: sharp.cache() (off, as in the worker)', `\`${m.rawSharpCache}\``],
+        ['Procfile environment: web / worker', `${envText(r.procfileEnv.web)} / ${envText(r.procfileEnv.worker)}`],
         ['extra env: worker / web', `${envText(o.workerEnv)} / ${envText(o.webEnv)}`],
         ...(o.workerNodeArgs.length || o.webNodeArgs.length
           ? [['extra node flags: worker / web', `${o.workerNodeArgs.join(' ') || 'none'} / ${o.webNodeArgs.join(' ') || 'none'}`]]
@@ -255,7 +265,7 @@ export function renderReport(r: Report): string {
   if (r.fanout) {
     const f = r.fanout;
     out.push(
-      `${f.subscribers} graphql-ws connections to one web process all watch the same job (3 steps, so ACTIVE, two progress events and COMPLETED), ${f.rounds} times, with slow jobs queued ahead so every subscriber listens before it starts (${f.inTime}/${f.watched} did). ` +
+      `${f.subscribers} graphql-ws connections to one web process (opened ${f.connectConcurrency} at a time) all watch the same job (3 steps, so ACTIVE, two progress events and COMPLETED), ${f.rounds} times, with slow jobs queued ahead so every subscriber listens before it starts (${f.inTime}/${f.watched} did). ` +
         `Latency is from the worker's transition (the event's \`updatedAt\`, ms resolution) to the client receiving the event.\n`,
     );
     out.push(
@@ -264,9 +274,54 @@ export function renderReport(r: Report): string {
         [[String(f.subscribers), n(f.connectMs, 0), String(f.latency.n), n(f.latency.p50), n(f.latency.p95), n(f.latency.p99), n(f.latency.max), mib(f.webRss)]],
       ),
     );
+    out.push('Per event of the watched job, ms:\n');
+    out.push(
+      table(
+        ['event', 'deliveries', 'p50', 'p99', 'max', 'worker → Redis subscriber (p50)', 'first → last subscriber (p50 / max)'],
+        f.events.map((e) => [e.label, String(e.latency.n), n(e.latency.p50), n(e.latency.p99), n(e.latency.max), n(e.toRedis.p50), `${n(e.spread.p50)} / ${n(e.spread.max)}`]),
+      ),
+    );
+    out.push(
+      '"worker → Redis subscriber" is when the same message reached the bench\'s own Redis subscriber: the part before the web process. ' +
+        '"first → last subscriber" is how long the web process takes to hand one event to every connection. ' +
+        'The job\'s steps take a few ms each, so its events are published nearly together and a later one waits for the fan-out of the earlier ones.\n',
+    );
   } else {
     out.push('Skipped (`--subscribers 0`).\n');
   }
+  out.push('## Web memory under concurrent large uploads\n');
+  if (r.uploads) {
+    const u = r.uploads;
+    const totalMiB = (u.uploads * u.bytes) / 2 ** 20;
+    out.push(
+      `${u.uploads} createImageJob requests at once, each a multipart upload of the same ${(u.bytes / 2 ** 20).toFixed(1)} MiB image (${u.image}, made with sharp), ${totalMiB.toFixed(0)} MiB in flight together. ` +
+        'The web process streams each file from the multipart parser into one buffer, reads its header and stores it in Redis; each job then makes a 64 px WebP. ' +
+        'RSS is sampled every 10 ms; the peak is the higher of that and VmHWM when VmHWM rose during the uploads. This runs last, so the high-water marks above do not include it.\n',
+    );
+    out.push(
+      table(
+        ['uploads × size', 'web RSS idle before', 'web RSS peak', 'increase', 'increase ÷ bytes in flight', 'all uploaded (ms)', 'all COMPLETED (ms)', 'web RSS after'],
+        [
+          [
+            `${u.uploads} × ${(u.bytes / 2 ** 20).toFixed(1)} MiB`,
+            mib(u.idleRss),
+            mib(u.peak),
+            mib(u.peak !== null && u.idleRss !== null ? u.peak - u.idleRss : null),
+            n(u.heldPerUploadedByte, 2),
+            n(u.uploadMs, 0),
+            n(u.completedMs, 0),
+            mib(u.rssAfter),
+          ],
+        ],
+      ),
+    );
+    out.push(
+      '"increase ÷ bytes in flight" is 1.00 when every upload is held exactly once at the same moment; an upload held twice (a second full copy) would push it towards 2.\n',
+    );
+  } else {
+    out.push('Skipped (`--uploads 0`).\n');
+  }
+
   out.push(
     '## How to run\n\n' +
       '```sh\nnpm ci\nnpm run bench                 # the full run, < 5 min; rewrites BENCHMARKS.md\nnpm run bench:smoke           # < 60 s, for CI; writes bench/dist/BENCHMARKS.smoke.md\nnpm run bench -- --help       # options: --jobs, --concurrency, --prefetch, --worker-env K=V, …\n```\n\n' +

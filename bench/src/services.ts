@@ -14,13 +14,22 @@ export function uniqueName(): string {
   return `darkroom-bench-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-/** The Procfile's command for a process type, so the bench starts what Heroku starts. */
-export function procfileCommand(type: 'web' | 'worker'): string[] {
+/**
+ * The Procfile's command for a process type, so the bench starts what Heroku
+ * starts: its leading NAME=value words (e.g. MALLOC_ARENA_MAX) as environment.
+ */
+export function procfileCommand(type: 'web' | 'worker'): { env: Record<string, string>; argv: string[] } {
   const line = readFileSync(path.join(PROJECT_ROOT, 'Procfile'), 'utf8')
     .split('\n')
     .find((l) => l.startsWith(`${type}:`));
   if (!line) throw new Error(`Procfile has no ${type} line`);
-  return line.slice(type.length + 1).trim().split(/\s+/);
+  const argv = line.slice(type.length + 1).trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Za-z_][A-Za-z0-9_]*=/.test(argv[0] ?? '')) {
+    const word = argv.shift()!;
+    env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
+  }
+  return { env, argv };
 }
 
 interface LogLine {
@@ -63,11 +72,15 @@ export class ServiceProcess {
 
   static start(name: string, type: 'web' | 'worker', env: Record<string, string>, nodeArgs: string[] = []): ServiceProcess {
     // No shell in between: the pid is Node's own, for /proc and for signals.
-    const [program, ...args] = procfileCommand(type);
+    const command = procfileCommand(type);
+    const [program, ...args] = command.argv;
     if (nodeArgs.length && program !== 'node') throw new Error(`node flags given, but the Procfile starts ${type} with ${program}`);
+    // The bench's own settings win over the Procfile's; an empty value (K=) removes the variable.
+    const merged: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'production', ...command.env, ...env };
+    for (const [key, value] of Object.entries(merged)) if (value === '') delete merged[key];
     const child = spawn(program, [...nodeArgs, ...args], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, NODE_ENV: 'production', ...env },
+      env: merged,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new ServiceProcess(name, child);

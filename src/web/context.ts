@@ -7,4 +7,6 @@ export interface GraphQLContext {
   backends: Backends;
   config: Config;
   caller: Caller;
+  /** The HTTP request's Content-Length, when it has one: an upper bound on an uploaded file's size. */
+  requestBytes?: number;
 }

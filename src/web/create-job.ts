@@ -21,12 +21,12 @@ import { describeInput, readUpload } from './upload';
  * fails, leaves nothing claiming to be QUEUED that no worker will ever see.
  */
 export async function createJob(input: CreateImageJobInput, context: GraphQLContext): Promise<JobRecord> {
-  const { backends, config, caller } = context;
+  const { backends, config, caller, requestBytes } = context;
   await takeRateLimit(context);
   const files = new JobFiles(config.maxFilesPerJob);
   const spec = validateJobSpec(input, jobLimits(config), files);
   const upload = await input.file;
-  const data = await readUpload(upload, config.maxUploadBytes);
+  const data = await readUpload(upload, config.maxUploadBytes, requestBytes);
   // Refuse at once what the header already condemns; the worker checks again.
   const limits = processLimits(config);
   const meta = await inspectInput(data, limits);

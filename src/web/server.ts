@@ -112,7 +112,10 @@ export async function startWebServer(backends: Backends, config: Config): Promis
     graphqlUploadExpress({ maxFileSize: parserFileLimit(config.maxUploadBytes), maxFiles: 1 + config.maxFilesPerJob, maxFieldSize: config.maxRequestBytes }),
     multipartErrorsAreBadRequests,
     expressMiddleware(apollo, {
-      context: async ({ res }): Promise<GraphQLContext> => ({ backends, config, caller: res.locals.caller as Caller }),
+      context: async ({ req, res }): Promise<GraphQLContext> => {
+        const length = Number(req.headers['content-length']);
+        return { backends, config, caller: res.locals.caller as Caller, ...(Number.isSafeInteger(length) && length > 0 ? { requestBytes: length } : {}) };
+      },
     }),
   );
   app.use((_req, res) => {

@@ -9,6 +9,7 @@ import { identify, type Caller } from './access';
 import type { GraphQLContext } from './context';
 import { ValidatedDocuments } from './document-cache';
 import { formatError } from './graphql-errors';
+import { sharedSubscribe } from './shared-execution';
 
 type ConnectionParams = { authorization?: unknown; apiKey?: unknown } | undefined;
 
@@ -32,7 +33,8 @@ export function clientIp(request: IncomingMessage, config: Config): string {
  * graphql-ws on the HTTP server's /graphql path. Connections without a valid
  * key (when keys are on) are closed with 4403; messages are size-capped; each
  * connection holds a bounded number of subscriptions; documents pass the same
- * validation rules (depth, cost, aliases) as over HTTP.
+ * validation rules (depth, cost, aliases) as over HTTP. An event watched by
+ * many subscribers is executed once for all of them (shared-execution.ts).
  */
 export function startSubscriptionServer(
   server: Server,
@@ -49,6 +51,7 @@ export function startSubscriptionServer(
   return useServer<ConnectionParams, { request: IncomingMessage }>(
     {
       schema,
+      subscribe: sharedSubscribe(),
       onConnect: (ctx) => callerOf(ctx.connectionParams, ctx.extra.request, config) !== null,
       onSubscribe: (ctx, id, payload) => {
         const ids = open.get(ctx) ?? new Set<string>();

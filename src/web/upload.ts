@@ -6,29 +6,40 @@ import type { InputInfo } from '../jobs/job';
 import { formatOf } from '../operations/output';
 
 /**
- * Collect an upload, refusing it as soon as it passes `maxBytes`. The
- * multipart parser is set to stop one byte past the limit, so a cut-off file
- * is always recognised here rather than stored short.
+ * Collect an upload into one buffer, refusing it as soon as it passes
+ * `maxBytes`. The multipart parser is set to stop one byte past the limit, so
+ * a cut-off file is always recognised here rather than stored short.
+ * `sizeHint` (the request's Content-Length, which bounds the file) lets each
+ * chunk be copied straight into a buffer of that size and dropped, so the
+ * bytes are never held twice; without it the chunks are joined at the end.
  */
-export async function readUpload(upload: FileUpload, maxBytes: number): Promise<Buffer> {
+export async function readUpload(upload: FileUpload, maxBytes: number, sizeHint?: number): Promise<Buffer> {
+  const capacity = sizeHint && sizeHint > 0 ? Math.min(sizeHint, maxBytes + 1) : 0;
+  let target = capacity > 0 ? Buffer.allocUnsafeSlow(capacity) : null;
   const chunks: Buffer[] = [];
   let total = 0;
   try {
     const stream: Readable = upload.createReadStream();
-    for await (const chunk of stream) {
-      total += chunk.length;
-      if (total > maxBytes) {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (total + chunk.length > maxBytes) {
         stream.destroy();
         throw tooLarge(maxBytes);
       }
-      chunks.push(chunk);
+      if (target && total + chunk.length <= target.length) chunk.copy(target, total);
+      else {
+        // More than the hint promised: keep the rest as chunks after what is already copied.
+        if (target) chunks.push(target.subarray(0, total));
+        target = null;
+        chunks.push(chunk);
+      }
+      total += chunk.length;
     }
   } catch (err) {
     if (err instanceof DarkroomError) throw err;
     if ((err as { status?: number }).status === 413) throw tooLarge(maxBytes);
     throw new DarkroomError('BAD_USER_INPUT', 'The upload was interrupted before the whole file arrived.');
   }
-  return Buffer.concat(chunks, total);
+  return target ? target.subarray(0, total) : Buffer.concat(chunks, total);
 }
 
 /** Set on the multipart parser: one byte more than we accept, so we see the excess. */

@@ -8,6 +8,7 @@ import { processingEnded } from '../metrics';
 import { FORMATS } from '../operations/output';
 import { processImage, type ProcessedImage, type ProcessLimits, type StepListener } from '../processing/pipeline';
 import { classifySharpError } from '../processing/sharp-errors';
+import { configureSharp } from '../processing/sharp-settings';
 
 export type ImageProcessor = (
   input: Buffer,
@@ -177,6 +178,7 @@ export interface Worker {
 }
 
 export async function startWorker(backends: Backends, config: Config, processor?: ImageProcessor): Promise<Worker> {
+  configureSharp();
   const handle = jobHandler(backends, config, processor);
   const lifecycle = new JobLifecycle(backends);
   await backends.queue.consume(({ jobId }) => handle(jobId), config.workerPrefetch);

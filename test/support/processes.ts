@@ -51,11 +51,18 @@ export class ServiceProcess {
   }
 
   static start(name: string, command: string, env: Record<string, string>): ServiceProcess {
-    // No shell in between, so signals reach the Node process itself.
-    const [program, ...args] = command.split(/\s+/);
+    // No shell in between, so signals reach the Node process itself; the
+    // command's leading NAME=value words (e.g. MALLOC_ARENA_MAX) become its environment.
+    const words = command.split(/\s+/);
+    const assigned: Record<string, string> = {};
+    while (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0] ?? '')) {
+      const word = words.shift()!;
+      assigned[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
+    }
+    const [program, ...args] = words;
     const child = spawn(program, args, {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, NODE_ENV: 'production', ...env },
+      env: { ...process.env, NODE_ENV: 'production', ...assigned, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new ServiceProcess(name, child);

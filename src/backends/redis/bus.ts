@@ -4,14 +4,22 @@ import { errorFields, log } from '../../log';
 import type { EventBus, JobListener } from '../types';
 import type { RedisKeys } from './keys';
 
+/** One job's channel in this process: its listeners and the single SUBSCRIBE they all wait for. */
+interface Channel {
+  listeners: Set<JobListener>;
+  subscribed: Promise<unknown>;
+}
+
 /**
  * Redis pub/sub, one channel per job. A process holds one subscriber
- * connection and subscribes to a channel once however many clients watch it.
+ * connection and sends one SUBSCRIBE per channel however many clients watch
+ * it; every listener waits for that one. Each message is parsed once and the
+ * same record is handed to every listener.
  * ioredis resubscribes after a reconnect; listeners are then told to resync,
  * since whatever was published during the outage is gone.
  */
 export class RedisEventBus implements EventBus {
-  private readonly listeners = new Map<string, Set<JobListener>>();
+  private readonly channels = new Map<string, Channel>();
 
   constructor(
     private readonly publisher: Redis,
@@ -30,24 +38,24 @@ export class RedisEventBus implements EventBus {
     // The PING answers after ioredis' resubscriptions, so nothing can slip between them and the resync.
     this.subscriber.ping().then(
       () => {
-        log.info('redis subscriber reconnected, resyncing watchers', { channels: this.listeners.size });
-        for (const listeners of this.listeners.values()) for (const listener of listeners) listener.resync();
+        log.info('redis subscriber reconnected, resyncing watchers', { channels: this.channels.size });
+        for (const channel of this.channels.values()) for (const listener of channel.listeners) listener.resync();
       },
       (err) => log.warn('could not resync watchers after a reconnect', errorFields(err)),
     );
   }
 
-  private dispatch(channel: string, message: string): void {
-    const listeners = this.listeners.get(channel);
-    if (!listeners) return;
+  private dispatch(name: string, message: string): void {
+    const channel = this.channels.get(name);
+    if (!channel) return;
     let record: JobRecord;
     try {
       record = JSON.parse(message);
     } catch (err) {
-      log.warn('ignored an unreadable job event', { channel, ...errorFields(err) });
+      log.warn('ignored an unreadable job event', { channel: name, ...errorFields(err) });
       return;
     }
-    for (const listener of listeners) listener.record(record);
+    for (const listener of channel.listeners) listener.record(record);
   }
 
   async publish(record: JobRecord): Promise<void> {
@@ -55,27 +63,28 @@ export class RedisEventBus implements EventBus {
   }
 
   async subscribe(jobId: string, listener: JobListener): Promise<() => Promise<void>> {
-    const channel = this.keys.events(jobId);
-    let set = this.listeners.get(channel);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(channel, set);
+    const name = this.keys.events(jobId);
+    let channel = this.channels.get(name);
+    if (!channel) {
+      const created: Channel = { listeners: new Set(), subscribed: this.subscriber.subscribe(name) };
+      // A failed SUBSCRIBE is forgotten, so the next listener sends its own.
+      created.subscribed.catch(() => {
+        if (this.channels.get(name) === created) this.channels.delete(name);
+      });
+      this.channels.set(name, created);
+      channel = created;
     }
-    set.add(listener);
+    const joined = channel;
+    joined.listeners.add(listener);
     const stop = async () => {
-      const current = this.listeners.get(channel);
-      if (!current) return;
-      current.delete(listener);
-      if (current.size === 0) {
-        this.listeners.delete(channel);
-        await this.subscriber.unsubscribe(channel);
-      }
+      if (!joined.listeners.delete(listener) || joined.listeners.size > 0 || this.channels.get(name) !== joined) return;
+      this.channels.delete(name);
+      await this.subscriber.unsubscribe(name);
     };
-    // Await even when another listener subscribed first: its SUBSCRIBE may still be in flight.
     try {
-      await this.subscriber.subscribe(channel);
+      await joined.subscribed;
     } catch (err) {
-      await stop().catch(() => undefined);
+      joined.listeners.delete(listener);
       throw err;
     }
     return stop;

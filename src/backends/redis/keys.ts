@@ -6,9 +6,13 @@ export class RedisKeys {
     return `${this.prefix}job:${id}`;
   }
 
-  /** A hash: field "input" holds the upload, "file:<n>" the extra files its operations name. */
   input(id: string): string {
     return `${this.prefix}input:${id}`;
+  }
+
+  /** A hash of the extra files a job's operations name (overlays, templates), by index. */
+  files(id: string): string {
+    return `${this.prefix}files:${id}`;
   }
 
   result(id: string, attempt: number, variant: number): string {

@@ -2,17 +2,13 @@ import type { Redis } from 'ioredis';
 import { FINAL_STATUSES, isFinal, type JobRecord, type JobStatus } from '../../jobs/job';
 import type { JobPatch, JobStore, Retention, TransitionOutcome } from '../types';
 import { fromHash, json, pairsToHash, toHash } from './job-hash';
-
-function fileField(index: number): string {
-  return `file:${index}`;
-}
 import type { RedisKeys } from './keys';
 
 /**
  * Compare-and-set on the job hash: the change applies only when the current
  * status is one of the allowed ones, so two processes can never both move a job.
  * Entering a final status shortens the input's TTL in the same step.
- * KEYS[1] job hash, KEYS[2] input bytes; ARGV[1] ",STATUS,STATUS,"; ARGV[2] "1"
+ * KEYS[1] job hash, KEYS[2] input bytes, KEYS[3] extra files; ARGV[1] ",STATUS,STATUS,"; ARGV[2] "1"
  * to count an attempt; ARGV[3] the input's new TTL in seconds, "0" to keep it;
  * ARGV[4…] field/value pairs to set.
  */
@@ -25,29 +21,38 @@ end
 if ARGV[2] == '1' then redis.call('HINCRBY', KEYS[1], 'attempts', 1) end
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-if ARGV[3] ~= '0' then redis.call('EXPIRE', KEYS[2], ARGV[3]) end
+if ARGV[3] ~= '0' then
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+  redis.call('EXPIRE', KEYS[3], ARGV[3])
+end
 return {1, redis.call('HGETALL', KEYS[1])}
 `;
 
 /**
  * A pending job becomes a kept one: the record gets the full TTL, and so does
  * the input unless the job already ended (a quick worker may finish first).
- * KEYS[1] job hash, KEYS[2] input bytes; ARGV[1] ",STATUS,…," of the final
+ * KEYS[1] job hash, KEYS[2] input bytes, KEYS[3] extra files; ARGV[1] ",STATUS,…," of the final
  * statuses; ARGV[2] the TTL in seconds. Returns 0 when the job has expired.
  */
 const CONFIRM_SCRIPT = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 0 end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-if not string.find(ARGV[1], ',' .. status .. ',', 1, true) then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+if not string.find(ARGV[1], ',' .. status .. ',', 1, true) then
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+  redis.call('EXPIRE', KEYS[3], ARGV[2])
+end
 return 1
 `;
+
+/** Largest piece of an upload written to Redis in one command. */
+const INPUT_SLICE_BYTES = 1024 * 1024;
 
 type TransitionReply = [number, string[]] | null;
 
 interface StoreCommands {
-  darkroomTransition(jobKey: string, inputKey: string, ...args: string[]): Promise<TransitionReply>;
-  darkroomConfirm(jobKey: string, inputKey: string, finalStatuses: string, seconds: string): Promise<number>;
+  darkroomTransition(jobKey: string, inputKey: string, filesKey: string, ...args: string[]): Promise<TransitionReply>;
+  darkroomConfirm(jobKey: string, inputKey: string, filesKey: string, finalStatuses: string, seconds: string): Promise<number>;
 }
 
 const FINAL = `,${FINAL_STATUSES.join(',')},`;
@@ -60,27 +65,47 @@ export class RedisJobStore implements JobStore {
     private readonly keys: RedisKeys,
     private readonly retention: Retention,
   ) {
-    redis.defineCommand('darkroomTransition', { numberOfKeys: 2, lua: TRANSITION_SCRIPT });
-    redis.defineCommand('darkroomConfirm', { numberOfKeys: 2, lua: CONFIRM_SCRIPT });
+    redis.defineCommand('darkroomTransition', { numberOfKeys: 3, lua: TRANSITION_SCRIPT });
+    redis.defineCommand('darkroomConfirm', { numberOfKeys: 3, lua: CONFIRM_SCRIPT });
     this.redis = redis as Redis & StoreCommands;
   }
 
   async create(record: JobRecord, input: Buffer, files: readonly Buffer[] = []): Promise<void> {
-    // The input goes first and on its own: a record never exists without it,
-    // and the upload is not copied once more into a MULTI's combined write.
+    // The input goes first and on its own: a record never exists without it.
+    // ioredis copies each command's arguments into one buffer before writing
+    // it, so a large upload goes in slices (SET, then APPENDs, one at a time):
+    // the copy is one slice, not a second whole upload.
     const inputKey = this.keys.input(record.id);
-    await this.redis.hset(inputKey, 'input', input, ...files.flatMap((file, i) => [fileField(i), file]));
+    const filesKey = this.keys.files(record.id);
+    await this.redis.set(inputKey, input.subarray(0, INPUT_SLICE_BYTES), 'EX', this.retention.pendingSeconds);
+    for (let at = INPUT_SLICE_BYTES; at < input.length; at += INPUT_SLICE_BYTES) {
+      await this.redis.append(inputKey, input.subarray(at, at + INPUT_SLICE_BYTES));
+    }
+    if (files.length > 0) {
+      await this.redis
+        .multi()
+        .hset(filesKey, ...files.flatMap((file, i) => [String(i), file]))
+        .expire(filesKey, this.retention.pendingSeconds)
+        .exec();
+    }
     const key = this.keys.job(record.id);
     await this.redis
       .multi()
       .hset(key, toHash(record))
       .expire(key, this.retention.pendingSeconds)
       .expire(inputKey, this.retention.pendingSeconds)
+      .expire(filesKey, this.retention.pendingSeconds)
       .exec();
   }
 
   async confirm(id: string): Promise<boolean> {
-    const kept = await this.redis.darkroomConfirm(this.keys.job(id), this.keys.input(id), FINAL, String(this.retention.recordSeconds));
+    const kept = await this.redis.darkroomConfirm(
+      this.keys.job(id),
+      this.keys.input(id),
+      this.keys.files(id),
+      FINAL,
+      String(this.retention.recordSeconds),
+    );
     return kept === 1;
   }
 
@@ -97,6 +122,7 @@ export class RedisJobStore implements JobStore {
     const reply = await this.redis.darkroomTransition(
       this.keys.job(id),
       this.keys.input(id),
+      this.keys.files(id),
       `,${from.join(',')},`,
       patch.addAttempt ? '1' : '0',
       isFinal(patch.status) ? String(this.retention.finishedInputSeconds) : '0',
@@ -107,16 +133,16 @@ export class RedisJobStore implements JobStore {
   }
 
   async remove(id: string): Promise<void> {
-    await this.redis.del(this.keys.job(id), this.keys.input(id));
+    await this.redis.del(this.keys.job(id), this.keys.input(id), this.keys.files(id));
   }
 
   async getInput(id: string): Promise<Buffer | null> {
-    return this.redis.hgetBuffer(this.keys.input(id), 'input');
+    return this.redis.getBuffer(this.keys.input(id));
   }
 
   async getFiles(id: string, count: number): Promise<Buffer[] | null> {
     if (count === 0) return [];
-    const files = await this.redis.hmgetBuffer(this.keys.input(id), ...Array.from({ length: count }, (_, i) => fileField(i)));
+    const files = await this.redis.hmgetBuffer(this.keys.files(id), ...Array.from({ length: count }, (_, i) => String(i)));
     return files.every((file): file is Buffer => file !== null) ? files : null;
   }
 
