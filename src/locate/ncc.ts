@@ -7,6 +7,8 @@ export interface PreparedTemplate {
   width: number;
   height: number;
   norm: number;
+  /** Windows whose centred sum of squares is below this score 0 (see MIN_CONTRAST). */
+  minWindowSquares: number;
 }
 
 /**
@@ -14,6 +16,13 @@ export interface PreparedTemplate {
  * amplified by a near-zero denominator. A variance of 1 is a standard deviation of one grey level.
  */
 const MIN_PIXEL_VARIANCE = 1;
+
+/**
+ * NCC ignores contrast, so a near-black or washed-out window with faint structure can score as
+ * high as the real thing. A window with under a quarter of the template's contrast (standard
+ * deviation) is not taken for it; instances that are up to 4x flatter still match.
+ */
+const MIN_CONTRAST = 0.25;
 
 /** Null for a uniform template, which correlates with nothing. */
 export function prepareTemplate(image: FloatImage): PreparedTemplate | null {
@@ -29,14 +38,15 @@ export function prepareTemplate(image: FloatImage): PreparedTemplate | null {
     squares += v * v;
   }
   if (squares <= n * MIN_PIXEL_VARIANCE) return null;
-  return { data, width: image.width, height: image.height, norm: Math.sqrt(squares) };
+  const minWindowSquares = Math.max(n * MIN_PIXEL_VARIANCE, MIN_CONTRAST * MIN_CONTRAST * squares);
+  return { data, width: image.width, height: image.height, norm: Math.sqrt(squares), minWindowSquares };
 }
 
 /** Zero-mean NCC from the cross term and the window's sums (TM_CCOEFF_NORMED). */
-function normalise(cross: number, sum: number, squares: number, n: number, templateNorm: number): number {
-  const variance = squares - (sum * sum) / n;
-  if (variance <= n * MIN_PIXEL_VARIANCE) return 0;
-  const score = cross / (templateNorm * Math.sqrt(variance));
+function normalise(cross: number, sum: number, squares: number, n: number, template: PreparedTemplate): number {
+  const centred = squares - (sum * sum) / n;
+  if (centred < template.minWindowSquares) return 0;
+  const score = cross / (template.norm * Math.sqrt(centred));
   return score > 1 ? 1 : score < -1 ? -1 : score;
 }
 
@@ -58,7 +68,7 @@ export function scoreAt(image: FloatImage, stats: Integral, template: PreparedTe
   const d = c + tw;
   const sum = stats.sum[d] - stats.sum[b] - stats.sum[c] + stats.sum[a];
   const squares = stats.squares[d] - stats.squares[b] - stats.squares[c] + stats.squares[a];
-  return normalise(cross, sum, squares, tw * th, template.norm);
+  return normalise(cross, sum, squares, tw * th, template);
 }
 
 /**
@@ -184,6 +194,6 @@ function writeScores(cross: Float64Array, y: number, nx: number, stats: Integral
     const c = bottom + x;
     const sum = stats.sum[c + tw] - stats.sum[a + tw] - stats.sum[c] + stats.sum[a];
     const squares = stats.squares[c + tw] - stats.squares[a + tw] - stats.squares[c] + stats.squares[a];
-    scores[out + x] = normalise(cross[x], sum, squares, n, template.norm);
+    scores[out + x] = normalise(cross[x], sum, squares, n, template);
   }
 }
