@@ -116,16 +116,24 @@ export type ImageInfo = {
 
 /** Exactly one operation per list entry. */
 export type ImageOperation =
-  { blur: BlurInput; crop?: never; flip?: never; flop?: never; grayscale?: never; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop: CropInput; flip?: never; flop?: never; grayscale?: never; resize?: never; rotate?: never; sharpen?: never; }
+  { blur: BlurInput; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
+  |  { blur?: never; crop: CropInput; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
   |  /** Mirror top to bottom. */
-  { blur?: never; crop?: never; flip: Scalars['Boolean']['input']; flop?: never; grayscale?: never; resize?: never; rotate?: never; sharpen?: never; }
+  { blur?: never; crop?: never; flip: Scalars['Boolean']['input']; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
   |  /** Mirror left to right. */
-  { blur?: never; crop?: never; flip?: never; flop: Scalars['Boolean']['input']; grayscale?: never; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale: Scalars['Boolean']['input']; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; resize: ResizeInput; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; resize?: never; rotate: RotateInput; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; resize?: never; rotate?: never; sharpen: SharpenInput; };
+  { blur?: never; crop?: never; flip?: never; flop: Scalars['Boolean']['input']; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
+  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale: Scalars['Boolean']['input']; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
+  |  /**
+   * Find where a smaller template image appears in the image as it is at this
+   * step (zero-mean normalised cross-correlation on greyscale, coarse to fine),
+   * report each place in ImageResult.matches and, with mark, draw it. The image
+   * itself is unchanged unless marked. Progress rises during the search, and the
+   * search stops when the job is cancelled or out of time.
+   */
+  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate: LocateInput; resize?: never; rotate?: never; sharpen?: never; }
+  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize: ResizeInput; rotate?: never; sharpen?: never; }
+  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate: RotateInput; sharpen?: never; }
+  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen: SharpenInput; };
 
 export type ImageResult = {
   __typename?: 'ImageResult';
@@ -179,9 +187,40 @@ export type JobStatus =
   | 'FAILED'
   | 'QUEUED';
 
+export type LocateInput = {
+  /** Draw each match on the output. */
+  mark?: InputMaybe<MarkInput>;
+  /** At most this many matches, 1 to 100, best first. */
+  maxMatches?: InputMaybe<Scalars['Int']['input']>;
+  /** Also try the template turned by 90, 180 and 270 degrees. */
+  rotationInvariant?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Template sizes tried, as factors of its own size: each 0.1 to 4, at most 8 of them. */
+  scales?: InputMaybe<Array<Scalars['Float']['input']>>;
+  /** The image to look for, sent as another file of the multipart request; at least 8x8 and smaller than the image. */
+  template: Scalars['Upload']['input'];
+  /** Lowest score reported as a match, 0 to 1 (1 is a perfect match). */
+  threshold?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type MarkInput = {
+  /** CSS colour of the line and label. */
+  colour?: InputMaybe<Scalars['String']['input']>;
+  /** Write the score beside each mark. */
+  label?: InputMaybe<Scalars['Boolean']['input']>;
+  shape?: InputMaybe<MarkShape>;
+  /** Line width in pixels, 1 to 50. */
+  strokeWidth?: InputMaybe<Scalars['Float']['input']>;
+};
+
+export type MarkShape =
+  | 'BOX'
+  | 'CIRCLE';
+
 /** A place where a locate step found its template, in pixels of the image as it was after that step. */
 export type Match = {
   __typename?: 'Match';
+  /** Clockwise turn of the template at this match: 0, 90, 180 or 270 degrees. */
+  angle: Scalars['Int']['output'];
   height: Scalars['Int']['output'];
   /** The template's scale at this match. */
   scale: Scalars['Float']['output'];
@@ -431,6 +470,9 @@ export type ResolversTypes = {
   Job: ResolverTypeWrapper<JobRecord>;
   JobError: ResolverTypeWrapper<JobError>;
   JobStatus: JobStatus;
+  LocateInput: LocateInput;
+  MarkInput: MarkInput;
+  MarkShape: MarkShape;
   Match: ResolverTypeWrapper<Match>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OutputInput: OutputInput;
@@ -462,6 +504,8 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   Job: JobRecord;
   JobError: JobError;
+  LocateInput: LocateInput;
+  MarkInput: MarkInput;
   Match: Match;
   Mutation: Record<PropertyKey, never>;
   OutputInput: OutputInput;
@@ -534,6 +578,7 @@ export type JobErrorResolvers<ContextType = GraphQLContext, ParentType extends R
 };
 
 export type MatchResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Match'] = ResolversParentTypes['Match']> = {
+  angle?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   height?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   scale?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;

@@ -53,16 +53,24 @@ export type ImageFormat =
 
 /** Exactly one operation per list entry. */
 export type ImageOperation =
-  {   blur: BlurInput; crop?: never; flip?: never; flop?: never; grayscale?: never; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never;   crop: CropInput; flip?: never; flop?: never; grayscale?: never; resize?: never; rotate?: never; sharpen?: never; }
+  {   blur: BlurInput; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
+  |  { blur?: never;   crop: CropInput; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
   |  { blur?: never; crop?: never;   /** Mirror top to bottom. */
-  flip: boolean; flop?: never; grayscale?: never; resize?: never; rotate?: never; sharpen?: never; }
+  flip: boolean; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
   |  { blur?: never; crop?: never; flip?: never;   /** Mirror left to right. */
-  flop: boolean; grayscale?: never; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never;   grayscale: boolean; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never;   resize: ResizeInput; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; resize?: never;   rotate: RotateInput; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; resize?: never; rotate?: never;   sharpen: SharpenInput; };
+  flop: boolean; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
+  |  { blur?: never; crop?: never; flip?: never; flop?: never;   grayscale: boolean; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
+  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never;   /**
+   * Find where a smaller template image appears in the image as it is at this
+   * step (zero-mean normalised cross-correlation on greyscale, coarse to fine),
+   * report each place in ImageResult.matches and, with mark, draw it. The image
+   * itself is unchanged unless marked. Progress rises during the search, and the
+   * search stops when the job is cancelled or out of time.
+   */
+  locate: LocateInput; resize?: never; rotate?: never; sharpen?: never; }
+  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never;   resize: ResizeInput; rotate?: never; sharpen?: never; }
+  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never;   rotate: RotateInput; sharpen?: never; }
+  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never;   sharpen: SharpenInput; };
 
 /** Where a job is in its life: QUEUED → ACTIVE → COMPLETED | FAILED | CANCELLED. */
 export type JobStatus =
@@ -71,6 +79,35 @@ export type JobStatus =
   | 'COMPLETED'
   | 'FAILED'
   | 'QUEUED';
+
+export type LocateInput = {
+  /** Draw each match on the output. */
+  mark?: MarkInput | null | undefined;
+  /** At most this many matches, 1 to 100, best first. */
+  maxMatches?: number | null | undefined;
+  /** Also try the template turned by 90, 180 and 270 degrees. */
+  rotationInvariant?: boolean | null | undefined;
+  /** Template sizes tried, as factors of its own size: each 0.1 to 4, at most 8 of them. */
+  scales?: Array<number> | null | undefined;
+  /** The image to look for, sent as another file of the multipart request; at least 8x8 and smaller than the image. */
+  template: null;
+  /** Lowest score reported as a match, 0 to 1 (1 is a perfect match). */
+  threshold?: number | null | undefined;
+};
+
+export type MarkInput = {
+  /** CSS colour of the line and label. */
+  colour?: string | null | undefined;
+  /** Write the score beside each mark. */
+  label?: boolean | null | undefined;
+  shape?: MarkShape | null | undefined;
+  /** Line width in pixels, 1 to 50. */
+  strokeWidth?: number | null | undefined;
+};
+
+export type MarkShape =
+  | 'BOX'
+  | 'CIRCLE';
 
 export type OutputInput = {
   /** Colour to flatten transparency onto when the format has no alpha (CSS colour, default white). */

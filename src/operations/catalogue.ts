@@ -4,6 +4,7 @@ import { badInput, DarkroomError } from '../errors';
 import { grayscale } from './colour';
 import { blur, sharpen } from './filters';
 import { crop, flip, flop, resize, rotate } from './geometry';
+import { locate } from './locate';
 import {
   DEFAULT_JOB_LIMITS,
   oversize,
@@ -18,7 +19,7 @@ import {
 import { validateOutput, type OutputSpec } from './output';
 
 /** Every operation a job can ask for, by its name in the ImageOperation input. */
-const CATALOGUE = { resize, crop, rotate, flip, flop, grayscale, blur, sharpen } satisfies {
+const CATALOGUE = { resize, crop, rotate, flip, flop, grayscale, blur, sharpen, locate } satisfies {
   [K in keyof ImageOperation]-?: Operation<NonNullable<ImageOperation[K]>, unknown>;
 };
 

@@ -1,5 +1,8 @@
 import type { FileUpload } from 'graphql-upload-minimal';
 import type { Sharp } from 'sharp';
+import type { Match } from '../locate';
+
+export type { Match };
 
 /** Pixel size of the image as it stands before a step. */
 export interface Size {
@@ -60,16 +63,6 @@ export interface StepContext {
   findings: Findings;
   /** Report progress within the step, 0 to 1; rejects when the job must stop (cancelled, out of time). */
   progress(fraction: number): Promise<void>;
-}
-
-/** A place where the template of a locate step was found, in output pixels. */
-export interface Match {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  score: number;
-  scale: number;
 }
 
 export interface Findings {

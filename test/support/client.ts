@@ -67,7 +67,12 @@ export class DarkroomClient {
   }
 
   /** createImageJob as a GraphQL multipart request, with the CSRF preflight header. */
-  async createJob(file: string | { name: string; data: Buffer }, input: Record<string, unknown> = {}): Promise<GraphQLResponse<{ createImageJob: JobView }>> {
+  /** `extra` are files for Upload arguments inside the input, each at its variable path (e.g. "input.operations.0.locate.template"). */
+  async createJob(
+    file: string | { name: string; data: Buffer },
+    input: Record<string, unknown> = {},
+    extra: { path: string; name: string; data: Buffer }[] = [],
+  ): Promise<GraphQLResponse<{ createImageJob: JobView }>> {
     const upload = typeof file === 'string' ? { name: path.basename(file), data: readFileSync(file) } : file;
     const form = new FormData();
     form.append(
@@ -77,8 +82,9 @@ export class DarkroomClient {
         variables: { input: { ...input, file: null } },
       }),
     );
-    form.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
+    form.append('map', JSON.stringify({ 0: ['variables.input.file'], ...Object.fromEntries(extra.map((file, i) => [i + 1, [`variables.${file.path}`]])) }));
     form.append('0', new Blob([upload.data]), upload.name);
+    extra.forEach((file, i) => form.append(String(i + 1), new Blob([file.data]), file.name));
     const res = await fetch(`${this.baseUrl}/graphql`, { method: 'POST', body: form, headers: { 'Apollo-Require-Preflight': 'true', ...this.auth() } });
     return res.json() as Promise<GraphQLResponse<{ createImageJob: JobView }>>;
   }
@@ -94,8 +100,12 @@ export class DarkroomClient {
     return res.json() as Promise<GraphQLResponse<{ imageInfo: ImageInfoView }>>;
   }
 
-  async submit(file: string | { name: string; data: Buffer }, input: Record<string, unknown> = {}): Promise<JobView> {
-    const response = await this.createJob(file, input);
+  async submit(
+    file: string | { name: string; data: Buffer },
+    input: Record<string, unknown> = {},
+    extra: { path: string; name: string; data: Buffer }[] = [],
+  ): Promise<JobView> {
+    const response = await this.createJob(file, input, extra);
     if (!response.data) throw new Error(`createImageJob failed: ${JSON.stringify(response.errors)}`);
     return response.data.createImageJob;
   }

@@ -1,0 +1,46 @@
+import sharp from 'sharp';
+import type { LocateInput, MarkShape } from '../generated/graphql';
+import { drawMarks, greyImage, locate as findTemplate, locateOptions, markStyle, type LocateOptions, type MarkStyle } from '../locate';
+import { defineOperation, type FileRef } from './operation';
+
+const SHAPES: Record<MarkShape, MarkStyle['shape']> = { BOX: 'box', CIRCLE: 'circle' };
+
+export interface LocateArgs {
+  template: FileRef;
+  options: LocateOptions;
+  mark: MarkStyle | null;
+  field: string;
+}
+
+export const locate = defineOperation<LocateInput, LocateArgs>({
+  validate(input, field, { files }) {
+    const options = locateOptions(
+      {
+        threshold: input.threshold ?? undefined,
+        maxMatches: input.maxMatches ?? undefined,
+        scales: input.scales ?? undefined,
+        rotationInvariant: input.rotationInvariant ?? undefined,
+      },
+      field,
+    );
+    const mark = input.mark
+      ? markStyle(
+          {
+            shape: input.mark.shape ? SHAPES[input.mark.shape] : undefined,
+            colour: input.mark.colour ?? undefined,
+            strokeWidth: input.mark.strokeWidth ?? undefined,
+            label: input.mark.label ?? undefined,
+          },
+          `${field}.mark`,
+        )
+      : null;
+    return { template: files.claim(input.template, `${field}.template`), options, mark, field };
+  },
+  async apply(image, args, context) {
+    const [searched, template] = await Promise.all([greyImage(image), greyImage(sharp(context.files[args.template.file]).autoOrient())]);
+    const matches = await findTemplate(searched, template, args.options, { onProgress: context.progress }, args.field);
+    context.findings.matches.push(...matches);
+    if (!args.mark || matches.length === 0) return image;
+    return image.composite([{ input: drawMarks(searched.width, searched.height, matches, args.mark), top: 0, left: 0 }]);
+  },
+});
