@@ -45,12 +45,25 @@ export interface Config {
   trustProxyHops: number;
   maxSubscriptionsPerConnection: number;
   maxWebSocketMessageBytes: number;
+  graphqlLimits: GraphQLLimits;
   /** The worker's own /metrics listener; null: none. */
   metricsPort: number | null;
   /** When set, the only credential /metrics accepts; otherwise /metrics asks what the API asks. */
   metricsToken: string | null;
   /** Which environment variable the AMQP URL came from, for the start-up log. */
   amqpUrlSource: string | null;
+}
+
+/** Bounds on what one GraphQL document may ask, over HTTP and WebSocket alike. */
+export interface GraphQLLimits {
+  maxDepth: number;
+  /** Not counting `__typename`. */
+  maxAliases: number;
+  maxDirectives: number;
+  /** Lexical tokens, counted by graphql's own parser. */
+  maxTokens: number;
+  /** graphql-armor's estimate of the work a document asks for. */
+  maxCost: number;
 }
 
 export class ConfigError extends Error {
@@ -177,6 +190,13 @@ export function readConfig(env: Env = process.env): Config {
     trustProxyHops: nonNegativeInt(env, 'TRUST_PROXY_HOPS', 0),
     maxSubscriptionsPerConnection: positiveInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 50),
     maxWebSocketMessageBytes: positiveInt(env, 'MAX_WEBSOCKET_MESSAGE_BYTES', 64 * 1024),
+    graphqlLimits: {
+      maxDepth: positiveInt(env, 'GRAPHQL_MAX_DEPTH', 8),
+      maxAliases: positiveInt(env, 'GRAPHQL_MAX_ALIASES', 10),
+      maxDirectives: positiveInt(env, 'GRAPHQL_MAX_DIRECTIVES', 10),
+      maxTokens: positiveInt(env, 'GRAPHQL_MAX_TOKENS', 1000),
+      maxCost: positiveInt(env, 'GRAPHQL_MAX_COST', 2000),
+    },
     metricsPort: text(env, 'METRICS_PORT') === null ? null : port(env, 'METRICS_PORT', 0),
     metricsToken: metricsToken(env),
   };

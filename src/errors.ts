@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'WORKER_CRASHED'
   | 'NOT_FOUND'
   | 'QUEUE_UNAVAILABLE'
+  | 'BACKEND_UNAVAILABLE'
   | 'RATE_LIMITED'
   | 'UNAUTHENTICATED'
   | 'INTERNAL';
@@ -33,4 +34,9 @@ export class DarkroomError extends Error {
 
 export function badInput(field: string, message: string): DarkroomError {
   return new DarkroomError('BAD_USER_INPUT', `${field}: ${message}`, field);
+}
+
+/** Redis could not be read or written for a request; the request itself was fine. */
+export function storageUnavailable(): DarkroomError {
+  return new DarkroomError('BACKEND_UNAVAILABLE', 'Job storage cannot take requests right now; try again shortly.');
 }

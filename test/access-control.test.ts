@@ -1,5 +1,6 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { readConfig } from '../src/config';
 import type { DarkroomClient } from './support/client';
 import { Deployment, waitForJob } from './support/deployment';
 import { SMALL_JOB } from './support/jobs';
@@ -181,6 +182,82 @@ describe('GraphQL and WebSocket limits', () => {
     await ws.dispose();
     expect(outcomes.slice(0, 2)).toEqual(['event', 'event']);
     expect(outcomes[2]).toContain('LIMIT_EXCEEDED');
+  });
+
+  test('a WebSocket message over MAX_WEBSOCKET_MESSAGE_BYTES (default 65536) closes the connection with 1009', async () => {
+    const ws = new WebSocket(client.baseUrl.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(65536) } }));
+    expect(await closed).toBe(1009);
+
+    // Just under the limit is an ordinary message: the server acknowledges it.
+    const small = new WebSocket(client.baseUrl.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
+    await new Promise((resolve, reject) => small.once('open', resolve).once('error', reject));
+    const reply = new Promise<string>((resolve) => small.once('message', (data) => resolve(String(data))));
+    const init = JSON.stringify({ type: 'connection_init', payload: { padding: '' } });
+    small.send(init.replace('""', `"${'x'.repeat(65536 - init.length)}"`));
+    expect(JSON.parse(await reply)).toEqual({ type: 'connection_ack' });
+    small.close();
+  });
+});
+
+describe('GraphQL document limits from the environment', () => {
+  let deployment: Deployment;
+  let client: DarkroomClient;
+
+  beforeAll(async () => {
+    deployment = new Deployment('gqlenv', { GRAPHQL_MAX_DEPTH: '2', GRAPHQL_MAX_COST: '20' });
+    client = (await deployment.web('web')).client;
+  });
+
+  afterAll(async () => {
+    await deployment.stop();
+  });
+
+  async function post(query: string) {
+    const res = await fetch(`${client.baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    return { status: res.status, body: (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } };
+  }
+
+  test('GRAPHQL_MAX_DEPTH: a document one level deeper than allowed is refused before execution', async () => {
+    const allowed = await post('{ job(id: "00000000-0000-4000-8000-000000000000") { id } }');
+    expect(allowed).toEqual({ status: 200, body: { data: { job: null } } });
+    const deep = await post('{ job(id: "00000000-0000-4000-8000-000000000000") { input { bytes } } }');
+    expect(deep.status).toBe(400);
+    expect(deep.body.data).toBeUndefined();
+    expect(deep.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/depth limit of 2/i), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  });
+
+  test('GRAPHQL_MAX_COST: a document whose estimated cost is over the limit is refused before execution', async () => {
+    // graphql-armor's estimate: an object field costs 2, a scalar 1, each level down weighs 1.5 times more.
+    // job { id } = 2 + 1.5 x 1 = 3.5; job with seven scalars = 2 + 1.5 x 7 = 12.5; the pair below, 25.
+    const cheap = await post('{ job(id: "00000000-0000-4000-8000-000000000000") { id status progress attempts createdAt updatedAt __typename } }');
+    expect(cheap).toEqual({ status: 200, body: { data: { job: null } } });
+    const fields = 'id status progress attempts createdAt updatedAt __typename';
+    const costly = await post(`{ a: job(id: "x") { ${fields} } b: job(id: "y") { ${fields} } }`);
+    expect(costly.status).toBe(400);
+    expect(costly.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/cost limit of 20 exceeded, found 25/i), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  });
+
+  test('the same limits hold over WebSocket', async () => {
+    const ws = createClient({ url: client.baseUrl.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0 });
+    const errors = await new Promise<string>((resolve) => {
+      ws.subscribe(
+        { query: 'subscription { jobUpdated(id: "00000000-0000-4000-8000-000000000000") { input { bytes } } }' },
+        { next: () => resolve('event'), error: (e) => resolve(JSON.stringify(e)), complete: () => resolve('complete') },
+      );
+    });
+    await ws.dispose();
+    expect(errors).toMatch(/depth limit of 2/i);
+  });
+
+  test('a limit that is not a positive whole number stops start-up, naming the variable', () => {
+    for (const name of ['GRAPHQL_MAX_DEPTH', 'GRAPHQL_MAX_ALIASES', 'GRAPHQL_MAX_DIRECTIVES', 'GRAPHQL_MAX_TOKENS', 'GRAPHQL_MAX_COST']) {
+      expect(() => readConfig({ [name]: '0' })).toThrow(new RegExp(`^${name}: must be a positive whole number`));
+      expect(() => readConfig({ [name]: 'lots' })).toThrow(new RegExp(`^${name}: `));
+    }
+    expect(readConfig({}).graphqlLimits).toEqual({ maxDepth: 8, maxAliases: 10, maxDirectives: 10, maxTokens: 1000, maxCost: 2000 });
   });
 });
 

@@ -1,6 +1,9 @@
+import { Redis } from 'ioredis';
 import { Deployment, waitForJob } from './support/deployment';
+import { REDIS_URL } from './support/services';
 import type { DarkroomClient, JobView } from './support/client';
 import { JOB_FIELDS } from './support/client';
+import { corpusPath } from './support/corpus';
 import { HEAVY_JOB, SMALL_JOB } from './support/jobs';
 
 async function cancel(client: DarkroomClient, id: string) {
@@ -25,6 +28,14 @@ describe('cancelJob (real Redis and RabbitMQ)', () => {
 
   test('QUEUED: CANCELLED at once, and the worker that later takes the message skips it', async () => {
     const job = await webA.submit(SMALL_JOB.file, SMALL_JOB.input);
+    // Answered, so the broker confirmed and the job left its short pending TTL for JOB_TTL_SECONDS.
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await redis.ttl(`${deployment.prefix}job:${job.id}`)).toBeGreaterThan(86_000);
+      expect(await redis.ttl(`${deployment.prefix}input:${job.id}`)).toBeGreaterThan(86_000);
+    } finally {
+      redis.disconnect();
+    }
     const cancelled = await cancel(webB, job.id);
     expect(cancelled.data?.cancelJob).toMatchObject({ id: job.id, status: 'CANCELLED', attempts: 0 });
     const worker = await deployment.worker('worker');
@@ -49,12 +60,32 @@ describe('cancelJob (real Redis and RabbitMQ)', () => {
     expect(await webA.job(job.id)).toMatchObject({ status: 'CANCELLED', result: null });
   });
 
-  test('COMPLETED (and FAILED): returned unchanged', async () => {
+  test('COMPLETED: returned unchanged, result still downloadable', async () => {
     await deployment.worker('worker');
     const job = await webA.submit(SMALL_JOB.file, SMALL_JOB.input);
     const done = await waitForJob(webA, job.id, (j) => j.status === 'COMPLETED');
     expect((await cancel(webB, job.id)).data?.cancelJob).toEqual(done);
     expect(await webA.job(job.id)).toEqual(done);
+    expect((await webB.download(done.result!.url)).status).toBe(200);
+  });
+
+  test('FAILED: returned unchanged, with its error', async () => {
+    await deployment.worker('worker');
+    // The header reads fine, so the upload is accepted; the worker then finds the data cut short.
+    const job = await webA.submit(corpusPath('truncated.jpg'), SMALL_JOB.input);
+    const failed = await waitForJob(webA, job.id, (j) => j.status === 'FAILED');
+    expect(failed.error?.code).toBe('INVALID_IMAGE');
+    expect((await cancel(webB, job.id)).data?.cancelJob).toEqual(failed);
+    expect(await webA.job(job.id)).toEqual(failed);
+  });
+
+  test('already CANCELLED: returned unchanged by a second cancel, from either web process', async () => {
+    const job = await webA.submit(SMALL_JOB.file, SMALL_JOB.input);
+    const first = (await cancel(webA, job.id)).data?.cancelJob;
+    expect(first).toMatchObject({ status: 'CANCELLED', attempts: 0 });
+    expect((await cancel(webB, job.id)).data?.cancelJob).toEqual(first);
+    expect((await cancel(webA, job.id)).data?.cancelJob).toEqual(first);
+    expect(await webB.job(job.id)).toEqual(first);
   });
 
   test('unknown job: NOT_FOUND', async () => {

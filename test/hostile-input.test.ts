@@ -239,16 +239,27 @@ describe('SVG when enabled: rendered, but never following outside references', (
   const svg = (inner: string, prologue = '') =>
     `${prologue}<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="8" height="8">${inner}</svg>`;
 
+  const rect = '<rect width="8" height="8" fill="red"/>';
   test.each([
-    ['file:', svg('<image href="file:///etc/passwd" width="8" height="8"/>')],
-    ['http:', svg('<image xlink:href="http://127.0.0.1:1/a.png" width="8" height="8"/>')],
+    ['a file: reference', svg('<image href="file:///etc/passwd" width="8" height="8"/>')],
+    ['an http: reference', svg('<image xlink:href="http://127.0.0.1:1/a.png" width="8" height="8"/>')],
+    ['a relative reference', svg('<image href="../secret.png" width="8" height="8"/>')],
+    ['a CSS url()', svg(`<style>rect { fill: url(http://127.0.0.1:1/p.svg#g) }</style>${rect}`)],
     ['@import', svg('<style>@import url(http://127.0.0.1:1/a.css);</style>')],
-    ['an entity', svg('<text>&x;</text>', '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>')],
-  ])('refuses an SVG with %s', async (_what, body) => {
+    ['an entity that smuggles a reference past the href check', svg('<image href="&x;" width="8" height="8"/>', '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x "file:///etc/passwd">]>')],
+    ['an external DTD (SYSTEM)', svg(rect, '<?xml version="1.0"?><!DOCTYPE svg SYSTEM "http://127.0.0.1:1/evil.dtd">')],
+    ['an external DTD (PUBLIC)', svg(rect, '<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">')],
+  ])('refuses an SVG with %s: UNSUPPORTED_FORMAT at upload', async (_what, body) => {
     const response = await client.createJob({ name: 'x.svg', data: Buffer.from(body) });
-    // Refused by our check, or by librsvg itself when it will not even parse the reference.
     expect(response.data).toBeFalsy();
-    expect(['UNSUPPORTED_FORMAT', 'INVALID_IMAGE']).toContain(response.errors?.[0].extensions?.code);
+    expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'UNSUPPORTED_FORMAT' }, message: expect.stringMatching(/outside itself/) });
+  });
+
+  test('an external entity is refused before librsvg reads a byte of it', async () => {
+    const body = svg('<text>&x;</text>', '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>');
+    const response = await client.createJob({ name: 'x.svg', data: Buffer.from(body) });
+    expect(response.data).toBeFalsy();
+    expect(response.errors?.[0].extensions?.code).toBe('UNSUPPORTED_FORMAT');
   });
 
   test('JPEG is not in this deployment\'s list: refused by its bytes, whatever the name', async () => {

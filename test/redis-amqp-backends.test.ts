@@ -4,6 +4,7 @@ import { AmqpJobQueue, deadLetterQueueName } from '../src/backends/amqp/queue';
 import { RedisEventBus } from '../src/backends/redis/bus';
 import { RedisKeys } from '../src/backends/redis/keys';
 import { RedisJobStore } from '../src/backends/redis/store';
+import { redisRateLimiter } from '../src/backends/rate-limiter';
 import { busContract, queueContract, sampleRecord, storeContract } from './support/backend-contract';
 import { AMQP_URL, REDIS_URL, deleteQueues, deleteRedisPrefix, uniqueName } from './support/services';
 
@@ -25,12 +26,18 @@ describe('real Redis and RabbitMQ backends', () => {
   });
 
   describe('RedisJobStore', () => {
-    storeContract(() => new RedisJobStore(commands, keys, { recordSeconds: 3600, finishedInputSeconds: 60 }));
+    storeContract(() => new RedisJobStore(commands, keys, { pendingSeconds: 60, recordSeconds: 3600, finishedInputSeconds: 60 }));
 
-    test('stores bytes as binary with a TTL on every key', async () => {
-      const store = new RedisJobStore(commands, keys, { recordSeconds: 120, finishedInputSeconds: 30 });
+    test('stores bytes as binary with a TTL on every key: short while pending, full once confirmed', async () => {
+      const store = new RedisJobStore(commands, keys, { pendingSeconds: 20, recordSeconds: 120, finishedInputSeconds: 30 });
       const input = Buffer.from([0xff, 0xd8, 0x00, 0x80]);
       await store.create(sampleRecord('ttl'), input);
+      for (const key of [keys.job('ttl'), keys.input('ttl')]) {
+        const ttl = await commands.ttl(key);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(20);
+      }
+      expect(await store.confirm('ttl')).toBe(true);
       await store.putResults('ttl', 1, [Buffer.from([1, 2])]);
       expect(await commands.hstrlen(keys.input('ttl'), 'input')).toBe(4);
       for (const key of [keys.job('ttl'), keys.input('ttl'), keys.result('ttl', 1, 0)]) {
@@ -45,6 +52,39 @@ describe('real Redis and RabbitMQ backends', () => {
       await store.transition('ttl', ['ACTIVE'], { status: 'FAILED', error: { code: 'X', message: 'y' } });
       expect(await commands.ttl(keys.input('ttl'))).toBeLessThanOrEqual(30);
       expect(await commands.ttl(keys.job('ttl'))).toBeGreaterThan(100);
+    });
+
+    test('confirming a job that a quick worker already ended keeps its input\'s shorter time', async () => {
+      const store = new RedisJobStore(commands, keys, { pendingSeconds: 20, recordSeconds: 120, finishedInputSeconds: 30 });
+      await store.create(sampleRecord('quick'), Buffer.from('x'));
+      await store.transition('quick', ['QUEUED'], { status: 'ACTIVE', addAttempt: true });
+      await store.transition('quick', ['ACTIVE'], { status: 'FAILED', error: { code: 'X', message: 'y' } });
+      expect(await store.confirm('quick')).toBe(true);
+      expect(await commands.ttl(keys.job('quick'))).toBeGreaterThan(100);
+      const inputTtl = await commands.ttl(keys.input('quick'));
+      expect(inputTtl).toBeGreaterThan(0);
+      expect(inputTtl).toBeLessThanOrEqual(30);
+    });
+  });
+
+  describe('redisRateLimiter', () => {
+    test('counts per client in Redis; another limiter on the same Redis shares the budget', async () => {
+      const a = redisRateLimiter(commands, prefix, 2);
+      const b = redisRateLimiter(commands, prefix, 2);
+      expect(await a.take('client-1')).toBe(0);
+      expect(await b.take('client-1')).toBe(0);
+      const wait = await a.take('client-1');
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(60_000);
+      expect(await b.take('client-2')).toBe(0);
+    });
+
+    test('when its Redis cannot be reached it refuses with BACKEND_UNAVAILABLE, not an internal error', async () => {
+      const lost = new Redis(REDIS_URL, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+      await lost.ping();
+      lost.disconnect();
+      const limiter = redisRateLimiter(lost, prefix, 10);
+      await expect(limiter.take('client-3')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringMatching(/try again/) });
     });
   });
 

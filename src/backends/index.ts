@@ -13,6 +13,13 @@ import { memoryRateLimiter, redisRateLimiter } from './rate-limiter';
 import type { Backends, EventBus, JobQueue, JobStore, RateLimiter } from './types';
 
 /**
+ * How long a new job lives before the broker's confirm makes it a kept one.
+ * The hand-off takes at most the queue's 10 s confirm timeout; a web process
+ * that dies in between leaves a QUEUED record no client knows, gone after this.
+ */
+const PENDING_JOB_SECONDS = 60;
+
+/**
  * The one place that decides which implementations run: Redis and RabbitMQ
  * when their URLs are set, the embedded in-memory ones otherwise.
  */
@@ -22,7 +29,7 @@ export async function createBackends(config: Config, role: string): Promise<Back
   let queue: JobQueue;
   let rateLimiter: RateLimiter;
   const description = { store: 'memory (embedded)', bus: 'memory (embedded)', queue: 'memory (embedded)' };
-  const retention = { recordSeconds: config.jobTtlSeconds, finishedInputSeconds: config.finishedInputTtlSeconds };
+  const retention = { pendingSeconds: PENDING_JOB_SECONDS, recordSeconds: config.jobTtlSeconds, finishedInputSeconds: config.finishedInputTtlSeconds };
 
   if (config.redisUrl) {
     const keys = new RedisKeys(config.keyPrefix);

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { storageUnavailable } from '../errors';
+import { errorFields, log } from '../log';
 import type { RateLimiter } from './types';
 
 /**
@@ -15,7 +17,10 @@ class FlexibleRateLimiter implements RateLimiter {
       return 0;
     } catch (outcome) {
       if (outcome instanceof RateLimiterRes) return Math.max(1, outcome.msBeforeNext);
-      throw outcome;
+      // The budget lives in the same Redis as the jobs: without it no job could be stored
+      // either, so the caller is told to come back rather than let through.
+      log.warn('rate limiter could not reach its store', errorFields(outcome));
+      throw storageUnavailable();
     }
   }
 }

@@ -17,6 +17,12 @@ export interface TransitionOutcome {
 
 /** How long the store keeps things, in seconds. */
 export interface Retention {
+  /**
+   * A new record and its input, until `confirm` says the queue took the job:
+   * long enough for the hand-off, short enough that a web process dying
+   * before the confirm leaves no QUEUED job behind for long.
+   */
+  pendingSeconds: number;
   /** Job records, and inputs and results while the job is young. */
   recordSeconds: number;
   /** Input bytes once their job has ended: nobody needs them any more. */
@@ -25,8 +31,17 @@ export interface Retention {
 
 /** Job records, uploaded input and results: the state every process shares. */
 export interface JobStore {
-  /** `files` are the extra uploads its operations refer to (overlays, templates), kept with the input. */
+  /**
+   * Write a new job, pending: it expires after `pendingSeconds` unless `confirm` follows.
+   * `files` are the extra uploads its operations refer to (overlays, templates), kept with the input.
+   */
   create(record: JobRecord, input: Buffer, files?: readonly Buffer[]): Promise<void>;
+  /**
+   * The queue has taken the job: keep its record and input for the full
+   * retention (an input whose job already ended keeps its shorter time).
+   * False when the job expired first.
+   */
+  confirm(id: string): Promise<boolean>;
   get(id: string): Promise<JobRecord | null>;
   /**
    * Atomically apply `patch` if the job's status is one of `from`; null when the

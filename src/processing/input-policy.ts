@@ -21,12 +21,13 @@ export function inputFormatName(meta: Pick<Metadata, 'format' | 'compression'>):
 
 /**
  * SVG is rendered only when it needs nothing from outside: no external
- * references (file:, http:, relative paths), no @import, no entities.
+ * references (file:, http:, relative paths), no @import, no entities, and no
+ * DOCTYPE naming an external DTD (SYSTEM or PUBLIC "…").
  */
 function assertSelfContainedSvg(data: Buffer): void {
   const text = data.toString('utf8');
   const external =
-    /<!ENTITY|<!DOCTYPE[^>]*\[/i.test(text) ||
+    /<!ENTITY|<!DOCTYPE[^>]*(?:\[|\bSYSTEM\b|\bPUBLIC\b)/i.test(text) ||
     /@import/i.test(text) ||
     /\b(?:xlink:)?href\s*=\s*["'](?!#|data:)/i.test(text) ||
     /url\(\s*["']?(?!#|data:)/i.test(text);
@@ -35,9 +36,27 @@ function assertSelfContainedSvg(data: Buffer): void {
   }
 }
 
+/** SVG text, by how it starts: judged before librsvg reads it, which may already follow a reference. */
+function looksLikeSvg(data: Buffer): boolean {
+  const head = data.subarray(0, 4096).toString('utf8').replace(/^\uFEFF/, '');
+  return /^\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*(?:<!DOCTYPE\s+svg|<svg[\s>])/i.test(head);
+}
+
+function refuseFormat(format: string, policy: InputPolicy): never {
+  throw new DarkroomError(
+    'UNSUPPORTED_FORMAT',
+    `${format.toUpperCase()} images are not accepted here; send one of ${[...policy.allowedFormats].join(', ').toUpperCase()}.`,
+  );
+}
+
 /** The header's metadata, or a refusal with a stable code and a message for people. */
 export async function inspectInput(data: Buffer, policy: InputPolicy): Promise<Metadata> {
   if (data.length === 0) throw new DarkroomError('INVALID_IMAGE', 'The file is empty.');
+  const svgText = looksLikeSvg(data);
+  if (svgText) {
+    if (!policy.allowedFormats.has('svg')) refuseFormat('svg', policy);
+    assertSelfContainedSvg(data);
+  }
   let meta: Metadata;
   try {
     meta = await sharp(data, { limitInputPixels: false }).metadata();
@@ -45,13 +64,8 @@ export async function inspectInput(data: Buffer, policy: InputPolicy): Promise<M
     throw classifySharpError(err);
   }
   const format = inputFormatName(meta);
-  if (!policy.allowedFormats.has(format)) {
-    throw new DarkroomError(
-      'UNSUPPORTED_FORMAT',
-      `${format.toUpperCase()} images are not accepted here; send one of ${[...policy.allowedFormats].join(', ').toUpperCase()}.`,
-    );
-  }
-  if (format === 'svg') assertSelfContainedSvg(data);
+  if (!policy.allowedFormats.has(format)) refuseFormat(format, policy);
+  if (format === 'svg' && !svgText) assertSelfContainedSvg(data);
   const frames = meta.pages ?? 1;
   if (frames > policy.maxFrames) {
     throw new DarkroomError('LIMIT_EXCEEDED', `The animation has ${frames} frames; this service accepts at most ${policy.maxFrames}.`);

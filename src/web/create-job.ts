@@ -5,6 +5,7 @@ import { errorFields, log } from '../log';
 import { planJob, validateJobSpec } from '../operations/catalogue';
 import { displayedSize } from '../processing/pipeline';
 import { jobLimits, processLimits } from '../config';
+import { DarkroomError, storageUnavailable } from '../errors';
 import { inspectInput } from '../processing/input-policy';
 import type { GraphQLContext } from './context';
 import { JobFiles } from './job-files';
@@ -13,9 +14,11 @@ import { describeInput, readUpload } from './upload';
 
 /**
  * Validate the arguments and the image's header, store the input and the
- * record, then hand the job id to the queue.
- * Answers only after the broker confirmed; if it cannot, the record is removed
- * so nothing claims to be QUEUED that no worker will ever see.
+ * record as pending, then hand the job id to the queue.
+ * Answers only after the broker confirmed, and only then is the job kept for
+ * its full time. Until that moment the record expires on its own within
+ * a minute, so a process that dies waiting for the confirm, or a removal that
+ * fails, leaves nothing claiming to be QUEUED that no worker will ever see.
  */
 export async function createJob(input: CreateImageJobInput, context: GraphQLContext): Promise<JobRecord> {
   const { backends, config, caller } = context;
@@ -44,16 +47,26 @@ export async function createJob(input: CreateImageJobInput, context: GraphQLCont
     results: [],
     error: null,
   };
-  await backends.store.create(record, data, extra);
+  await backends.store.create(record, data, extra).catch(storageFailed(record.id));
   try {
     await backends.queue.enqueue(record.id);
   } catch (err) {
     log.warn('job refused by the queue, removing it', { jobId: record.id, error: err instanceof Error ? err.message : String(err) });
     await backends.store.remove(record.id).catch((removeErr) =>
-      log.error('could not remove a job the queue refused', { jobId: record.id, ...errorFields(removeErr) }),
+      log.error('could not remove a job the queue refused; it expires on its own', { jobId: record.id, ...errorFields(removeErr) }),
     );
     throw err;
   }
+  // Not kept: the record expires soon, and the worker that takes the message finds nothing to do.
+  const kept = await backends.store.confirm(record.id).catch(storageFailed(record.id));
+  if (!kept) throw new DarkroomError('QUEUE_UNAVAILABLE', 'The job queue took too long to take the job; try again.');
   log.info('job queued', { jobId: record.id, bytes: data.length, operations: spec.operations.length });
   return record;
+}
+
+function storageFailed(jobId: string): (err: unknown) => never {
+  return (err) => {
+    log.error('could not write a new job to the store', { jobId, ...errorFields(err) });
+    throw storageUnavailable();
+  };
 }

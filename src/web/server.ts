@@ -9,7 +9,7 @@ import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
 import type { Backends } from '../backends/types';
-import type { Config } from '../config';
+import type { Config, GraphQLLimits } from '../config';
 import { metricsHandler } from '../metrics';
 import type { GraphQLContext } from './context';
 import { formatError, httpErrorHandler } from './graphql-errors';
@@ -22,19 +22,18 @@ import { identify, type Caller } from './access';
 import { guardMultipartParser, multipartErrorsAreBadRequests } from './multipart-guard';
 import { uiRoutes } from './ui';
 
-/** Longest GraphQL document, in lexical tokens. */
-const MAX_TOKENS = 1000;
-
-/** Bounds on what one GraphQL document may ask (graphql-armor), over HTTP and WebSocket alike. */
-const ARMOR = {
-  maxDepth: { n: 8 },
-  maxAliases: { n: 10 },
-  maxDirectives: { n: 10 },
-  // graphql's own parser enforces MAX_TOKENS instead: armor's check throws from a plugin hook, which Apollo answers 500.
-  maxTokens: { enabled: false },
-  costLimit: { maxCost: 2000 },
-  blockFieldSuggestion: { enabled: true },
-};
+/** The configured bounds on one GraphQL document, as graphql-armor takes them (over HTTP and WebSocket alike). */
+function armorOptions(limits: GraphQLLimits) {
+  return {
+    maxDepth: { n: limits.maxDepth },
+    maxAliases: { n: limits.maxAliases },
+    maxDirectives: { n: limits.maxDirectives },
+    // graphql's own parser enforces maxTokens instead: armor's check throws from a plugin hook, which Apollo answers 500.
+    maxTokens: { enabled: false },
+    costLimit: { maxCost: limits.maxCost },
+    blockFieldSuggestion: { enabled: true },
+  };
+}
 
 /** Who is calling, into `res.locals.caller`; 401 when keys are required and none is valid. */
 function authenticate(config: Config): express.RequestHandler {
@@ -58,7 +57,7 @@ export interface WebServer {
 /** The web process: GraphQL over HTTP and graphql-ws on one port, plus results and health. */
 export async function startWebServer(backends: Backends, config: Config): Promise<WebServer> {
   const schema = buildSchema();
-  const armor = new ApolloArmor(ARMOR).protect();
+  const armor = new ApolloArmor(armorOptions(config.graphqlLimits)).protect();
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxyHops > 0) app.set('trust proxy', config.trustProxyHops);
@@ -69,7 +68,7 @@ export async function startWebServer(backends: Backends, config: Config): Promis
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  const subscriptions = startSubscriptionServer(server, schema, backends, config, armor.validationRules, MAX_TOKENS);
+  const subscriptions = startSubscriptionServer(server, schema, backends, config, armor.validationRules, config.graphqlLimits.maxTokens);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -77,7 +76,7 @@ export async function startWebServer(backends: Backends, config: Config): Promis
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     validationRules: armor.validationRules,
-    parseOptions: { maxTokens: MAX_TOKENS },
+    parseOptions: { maxTokens: config.graphqlLimits.maxTokens },
     // Shutdown order is ours to run (src/process.ts), not Apollo's own signal handlers'.
     stopOnTerminationSignals: false,
     formatError,

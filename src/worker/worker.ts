@@ -33,8 +33,9 @@ class JobStopped extends Error {
 
 /**
  * Handle one delivery. Resolving 'ack' settles the message; an error from Redis
- * or the like rejects, so the broker hands the job to a worker again. A bad
- * image is not such an error: the job ends FAILED and the message is acked.
+ * or the like marks the job QUEUED again (when Redis lets it) and rejects, so
+ * the broker hands the job to a worker again. A bad image is not such an
+ * error: the job ends FAILED and the message is acked.
  */
 export function jobHandler(
   backends: Backends,
@@ -55,7 +56,7 @@ export function jobHandler(
     if (current.status === 'ACTIVE' && current.attempts >= config.maxAttempts) {
       const failed = await lifecycle.fail(jobId, {
         code: 'WORKER_CRASHED',
-        message: `Workers took the job ${current.attempts} times and none finished it (each stopped or lost its backends); it was set aside for an operator.`,
+        message: `Workers took the job ${current.attempts} times and each of them stopped before finishing it; it was set aside for an operator.`,
       });
       log.error('job failed after repeated worker crashes; dead-lettered', { jobId, attempts: current.attempts });
       return failed?.applied ? 'dead-letter' : 'ack';
@@ -65,7 +66,22 @@ export function jobHandler(
       log.info('skipped a job that already ended', { jobId, status: started?.record.status });
       return 'ack';
     }
-    const { spec, attempts } = started.record;
+    try {
+      return await run(started.record, input);
+    } catch (err) {
+      // Redis (or the like) failed under a healthy job. Marked QUEUED again, the next
+      // delivery does not take it for one whose worker died: only a real crash leaves
+      // it ACTIVE, so only crashes count towards WORKER_CRASHED.
+      await lifecycle.requeue(jobId).catch((requeueErr) =>
+        log.warn('could not mark a handed-back job QUEUED; it reads ACTIVE until taken again', { jobId, ...errorFields(requeueErr) }),
+      );
+      throw err;
+    }
+  };
+
+  /** The job is ACTIVE under this worker: process it and settle it. Rejects only when a backend fails. */
+  async function run(record: JobRecord, input: Buffer | null): Promise<'ack'> {
+    const { id: jobId, spec, attempts } = record;
     const files = input && (await backends.store.getFiles(jobId, spec.files));
     if (!input || !files) {
       const failure = { code: 'INPUT_EXPIRED', message: 'The uploaded image expired before a worker could process it.' };
@@ -130,7 +146,7 @@ export function jobHandler(
     if (completed?.applied) log.info('job completed', { jobId, attempt: attempts, ms: Date.now() - begun, bytes: totalBytes(processed) });
     else log.info('job ended elsewhere while processing', { jobId, status: completed?.record.status });
     return 'ack';
-  };
+  }
 }
 
 function timeoutError(seconds: number): DarkroomError {

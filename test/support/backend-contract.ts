@@ -88,6 +88,16 @@ export function storeContract(getStore: () => JobStore): void {
     expect((await store.get(record.id))?.attempts).toBe(1);
   });
 
+  test('confirm keeps a pending job as it is, and says false for an unknown one', async () => {
+    const store = getStore();
+    const record = sampleRecord(nextId());
+    await store.create(record, Buffer.from('pending'));
+    expect(await store.confirm(record.id)).toBe(true);
+    expect(await store.get(record.id)).toEqual(record);
+    expect(await store.getInput(record.id)).toEqual(Buffer.from('pending'));
+    expect(await store.confirm('nope')).toBe(false);
+  });
+
   test('remove forgets record and input', async () => {
     const store = getStore();
     const record = sampleRecord(nextId());

@@ -1,7 +1,7 @@
 // GraphiQL for Darkroom, bundled by scripts/build-ui.js and served at GET /graphql
 // to browsers: queries and mutations go to /graphql over HTTP, subscriptions over
 // graphql-ws on the same path, and nothing is fetched from the internet.
-import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import { buildSchema } from 'graphql';
 import { createClient } from 'graphql-ws';
@@ -17,11 +17,30 @@ import 'graphiql/style.css';
 };
 
 const subscriptionUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
-const fetcher = createGraphiQLFetcher({
-  url: '/graphql',
-  subscriptionUrl,
-  wsClient: createClient({ url: subscriptionUrl }),
-});
+
+/** The Authorization header typed in GraphiQL's Headers tab, whatever its case. */
+function authorizationOf(headers: Record<string, unknown> | undefined): string | undefined {
+  const value = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  return typeof value === 'string' ? value : undefined;
+}
+
+// A WebSocket carries its key once, in connectionParams when it connects, as the
+// server asks; so each key gets its own client. They are lazy: an unused one
+// holds no connection.
+const fetchers = new Map<string, Fetcher>();
+function fetcherFor(authorization: string | undefined): Fetcher {
+  const key = authorization ?? '';
+  let fetcher = fetchers.get(key);
+  if (!fetcher) {
+    const wsClient = createClient({ url: subscriptionUrl, connectionParams: authorization ? { authorization } : undefined });
+    fetcher = createGraphiQLFetcher({ url: '/graphql', subscriptionUrl, wsClient });
+    fetchers.set(key, fetcher);
+  }
+  return fetcher;
+}
+
+// HTTP requests take the headers from `opts` as before; subscriptions go through the key's own client.
+const fetcher: Fetcher = (params, opts) => fetcherFor(authorizationOf(opts?.headers))(params, opts);
 
 /** schema/*.graphql, put in by scripts/build-ui.js: Apollo answers no introspection in production. */
 declare const DARKROOM_SCHEMA_SDL: string;

@@ -44,8 +44,18 @@ export class MemoryJobStore implements JobStore {
 
   async create(record: JobRecord, input: Buffer, files: readonly Buffer[] = []): Promise<void> {
     this.sweep();
-    this.records.set(record.id, this.entry(structuredClone(record)));
-    this.inputs.set(record.id, this.entry({ input, files }));
+    this.records.set(record.id, this.entry(structuredClone(record), this.retention.pendingSeconds));
+    this.inputs.set(record.id, this.entry({ input, files }, this.retention.pendingSeconds));
+  }
+
+  async confirm(id: string): Promise<boolean> {
+    const record = this.live(this.records, id);
+    if (!record) return false;
+    this.records.set(id, this.entry(record));
+    const input = this.live(this.inputs, id);
+    // An input whose job already ended keeps its shorter time.
+    if (input && !isFinal(record.status)) this.inputs.set(id, this.entry(input));
+    return true;
   }
 
   async get(id: string): Promise<JobRecord | null> {

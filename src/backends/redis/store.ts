@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { isFinal, type JobRecord, type JobStatus } from '../../jobs/job';
+import { FINAL_STATUSES, isFinal, type JobRecord, type JobStatus } from '../../jobs/job';
 import type { JobPatch, JobStore, Retention, TransitionOutcome } from '../types';
 import { fromHash, json, pairsToHash, toHash } from './job-hash';
 
@@ -29,14 +29,31 @@ if ARGV[3] ~= '0' then redis.call('EXPIRE', KEYS[2], ARGV[3]) end
 return {1, redis.call('HGETALL', KEYS[1])}
 `;
 
+/**
+ * A pending job becomes a kept one: the record gets the full TTL, and so does
+ * the input unless the job already ended (a quick worker may finish first).
+ * KEYS[1] job hash, KEYS[2] input bytes; ARGV[1] ",STATUS,…," of the final
+ * statuses; ARGV[2] the TTL in seconds. Returns 0 when the job has expired.
+ */
+const CONFIRM_SCRIPT = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 0 end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+if not string.find(ARGV[1], ',' .. status .. ',', 1, true) then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+return 1
+`;
+
 type TransitionReply = [number, string[]] | null;
 
-interface TransitionCommand {
+interface StoreCommands {
   darkroomTransition(jobKey: string, inputKey: string, ...args: string[]): Promise<TransitionReply>;
+  darkroomConfirm(jobKey: string, inputKey: string, finalStatuses: string, seconds: string): Promise<number>;
 }
 
+const FINAL = `,${FINAL_STATUSES.join(',')},`;
+
 export class RedisJobStore implements JobStore {
-  private readonly redis: Redis & TransitionCommand;
+  private readonly redis: Redis & StoreCommands;
 
   constructor(
     redis: Redis,
@@ -44,7 +61,8 @@ export class RedisJobStore implements JobStore {
     private readonly retention: Retention,
   ) {
     redis.defineCommand('darkroomTransition', { numberOfKeys: 2, lua: TRANSITION_SCRIPT });
-    this.redis = redis as Redis & TransitionCommand;
+    redis.defineCommand('darkroomConfirm', { numberOfKeys: 2, lua: CONFIRM_SCRIPT });
+    this.redis = redis as Redis & StoreCommands;
   }
 
   async create(record: JobRecord, input: Buffer, files: readonly Buffer[] = []): Promise<void> {
@@ -56,9 +74,14 @@ export class RedisJobStore implements JobStore {
     await this.redis
       .multi()
       .hset(key, toHash(record))
-      .expire(key, this.retention.recordSeconds)
-      .expire(inputKey, this.retention.recordSeconds)
+      .expire(key, this.retention.pendingSeconds)
+      .expire(inputKey, this.retention.pendingSeconds)
       .exec();
+  }
+
+  async confirm(id: string): Promise<boolean> {
+    const kept = await this.redis.darkroomConfirm(this.keys.job(id), this.keys.input(id), FINAL, String(this.retention.recordSeconds));
+    return kept === 1;
   }
 
   async get(id: string): Promise<JobRecord | null> {
