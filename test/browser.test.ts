@@ -1,6 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import type { DarkroomClient } from './support/client';
 import { corpus, corpusPath } from './support/corpus';
 import { Deployment, waitForJob } from './support/deployment';
@@ -78,9 +79,9 @@ describe('demo page and GraphiQL in Chromium, offline', () => {
     await page.getByLabel('Choose one or more images, or drop them here').setInputFiles(corpusPath('2569067123_aca715a2ee_o.jpg'));
     await page.getByLabel('Operation', { exact: true }).selectOption('resize');
     await page.getByRole('button', { name: 'Add operation' }).click();
-    await page.getByLabel('Width').fill('720');
-    await page.getByLabel('Height').fill('588');
-    await page.getByLabel('Format').selectOption('JPEG');
+    await page.getByLabel('Width', { exact: true }).fill('720');
+    await page.getByLabel('Height', { exact: true }).fill('588');
+    await page.getByLabel('Format', { exact: true }).selectOption('JPEG');
     // Every value the progress bar takes, as the subscription moves it.
     await page.evaluate(`(() => {
       window.progressSeen = [];
@@ -140,12 +141,63 @@ describe('demo page and GraphiQL in Chromium, offline', () => {
     // Refused before any job exists: the GraphQL error names the field.
     await page.getByLabel('Operation', { exact: true }).selectOption('blur');
     await page.getByRole('button', { name: 'Add operation' }).click();
-    await page.getByLabel('Sigma (0.3 to 1000)').fill('5000');
+    await page.getByLabel('Sigma', { exact: true }).fill('5000');
     await page.getByRole('button', { name: 'Process' }).click();
     await waitForText(page.locator('#jobs .job').first().getByRole('alert'), 'sigma');
     expect(errors).toEqual([]);
     await page.context().close();
   });
+
+  test('the operation picker offers every operation of the generated catalogue; variants give one result each, with placeholders', async () => {
+    const { page, offsite, errors } = await open('/');
+    const catalogue = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'ui', 'demo', 'catalogue.json'), 'utf8')) as { operations: Array<{ name: string }> };
+    const offered = await page.locator('#new-operation option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+    expect(offered).toEqual(catalogue.operations.map((op) => op.name));
+
+    await page.getByLabel('Choose one or more images, or drop them here').setInputFiles(corpusPath('320x240.jpg'));
+    await page.getByLabel('Operation', { exact: true }).selectOption('grayscale');
+    await page.getByRole('button', { name: 'Add operation' }).click();
+    await page.locator('#output').getByLabel('Placeholder', { exact: true }).check();
+    for (const [name, width, format] of [['small', '80', 'WEBP'], ['large', '160', 'PNG']]) {
+      await page.getByRole('button', { name: 'Add variant' }).click();
+      const row = page.locator('#variants > li').last();
+      await row.getByLabel('Name', { exact: true }).fill(name);
+      await row.getByLabel('Resize width', { exact: true }).fill(width);
+      await row.getByLabel('Format', { exact: true }).selectOption(format);
+    }
+    await page.getByRole('button', { name: 'Process' }).click();
+
+    const job = page.locator('#jobs .job').first();
+    await waitForText(job.locator('.status'), 'Done', 30000);
+    const sizes: Record<string, number[]> = {};
+    for (const name of ['small', 'large']) {
+      const image = job.locator(`.result[data-variant="${name}"] > img`);
+      await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await image.elementHandle());
+      sizes[name] = await image.evaluate((img) => [img.naturalWidth, img.naturalHeight]);
+    }
+    expect(sizes).toEqual({ small: [80, 60], large: [160, 120] });
+    expect(await job.locator('.result > figcaption').allInnerTexts()).toEqual([
+      expect.stringMatching(/^Result small · 80 × 60 px · [\d,]+ bytes · Download small WEBP$/),
+      expect.stringMatching(/^Result large · 160 × 120 px · [\d,]+ bytes · Download large PNG$/),
+    ]);
+
+    // The grayscale step from the catalogue reached the server: the PNG's channels are equal.
+    const href = await job.getByRole('link', { name: 'Download large PNG' }).getAttribute('href');
+    expect(href).toMatch(/^\/results\/[0-9a-f-]+\/large$/);
+    const png = Buffer.from(await (await fetch(`${client.baseUrl}${href}`)).arrayBuffer());
+    const { channels } = await sharp(png).stats();
+    const means = channels.slice(0, 3).map((c) => Math.round(c.mean * 100));
+    expect(means.length === 1 || means.every((m) => m === means[0])).toBe(true);
+
+    // Each result carries the placeholder the output asked for.
+    const placeholders = job.locator('.result .placeholder');
+    expect(await placeholders.count()).toBe(2);
+    expect(await placeholders.locator('img').first().getAttribute('src')).toMatch(/^data:image\/webp;base64,/);
+    expect(await placeholders.first().locator('figcaption').innerText()).toMatch(/dominant colour\s+#[0-9a-f]{6}/);
+    expect(offsite).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 90000);
 
   test('GET /graphql serves GraphiQL to browsers and GraphQL to everyone else', async () => {
     const page = await fetch(`${client.baseUrl}/graphql`, { headers: { accept: BROWSER_ACCEPT } });

@@ -89,4 +89,51 @@ describe('the darkroom CLI against a running server', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(new RegExp(`^${id} COMPLETED 100% 50x50 JPEG \\d+ bytes`));
   });
+
+  test('--variant saves one file per variant, <input>-<name>.<ext>, each at its own size and format', async () => {
+    const dir = mkdtempSync(path.join(out, 'variants-'));
+    const result = await darkroom('process', corpusPath('320x240.jpg'), '--grayscale', '--variant', 'small:80x:webp', '--variant', 'big:160x120:png', '--out-dir', dir, '--url', url);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/320x240-small\.webp \([0-9a-f-]{36} COMPLETED 100% 80x60 WEBP \d+ bytes\)/);
+    expect(await sharp(readFileSync(path.join(dir, '320x240-small.webp'))).metadata()).toMatchObject({ format: 'webp', width: 80, height: 60 });
+    expect(await sharp(readFileSync(path.join(dir, '320x240-big.png'))).metadata()).toMatchObject({ format: 'png', width: 160, height: 120 });
+    const refused = await darkroom('process', corpusPath('320x240.jpg'), '--variant', 'small', '--url', url);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('NAME:WIDTHxHEIGHT');
+  });
+
+  test('--op sends any operation as JSON, after the flag-built ones and in order', async () => {
+    const target = path.join(out, 'op.png');
+    const result = await darkroom('process', corpusPath('Landscape_1.jpg'), '--resize', '64x', '--op', '{"grayscale":true}', '--op', '{"blur":{"sigma":2}}', '--format', 'png', '-o', target, '--url', url);
+    expect(result.code).toBe(0);
+    const { data, info } = await sharp(readFileSync(target)).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([64, 48]);
+    const grey = [];
+    for (let i = 0; i < data.length; i += info.channels) grey.push(data[i] === data[i + 1] && data[i + 1] === data[i + 2]);
+    expect(grey.every(Boolean)).toBe(true);
+    // The photo itself has colour, so equal channels are the grayscale step's doing.
+    const source = await sharp(corpusPath('Landscape_1.jpg')).stats();
+    expect(Math.abs(source.channels[0].mean - source.channels[2].mean)).toBeGreaterThan(5);
+
+    const badJson = await darkroom('process', corpusPath('320x240.jpg'), '--op', '{blur', '--url', url);
+    expect(badJson.code).toBe(1);
+    expect(badJson.stderr).toContain('not valid JSON');
+    const badArgument = await darkroom('process', corpusPath('320x240.jpg'), '--grayscale', '--op', '{"blur":{"sigma":5000}}', '--url', url);
+    expect(badArgument.code).toBe(1);
+    expect(badArgument.stderr).toMatch(/operations\[1\]\.blur\.sigma.*\(BAD_USER_INPUT\)/);
+  });
+
+  test('info <file> prints what the server reads from the header, orientation applied', async () => {
+    const result = await darkroom('info', corpusPath('Landscape_6.jpg'), '--url', url);
+    expect(result.code).toBe(0);
+    const meta = await sharp(corpusPath('Landscape_6.jpg')).metadata();
+    expect(result.stdout).toContain('file: Landscape_6.jpg\n');
+    expect(result.stdout).toContain('format: JPEG (image/jpeg)\n');
+    expect(result.stdout).toContain(`size: ${meta.height}x${meta.width} (stored ${meta.width}x${meta.height}, orientation 6)\n`);
+    expect(result.stdout).toContain(`bytes: ${readFileSync(corpusPath('Landscape_6.jpg')).length}\n`);
+    expect(result.stdout).toMatch(/dominant colour: #[0-9a-f]{6}\n/);
+    const refused = await darkroom('info', corpusPath('corrupt-header.jpg'), '--url', url);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('(INVALID_IMAGE)');
+  });
 });

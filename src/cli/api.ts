@@ -6,13 +6,22 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
   CreateImageJobDocument,
+  ImageInfoDocument,
   JobDocument,
   JobUpdatedDocument,
   type CreateImageJobInput,
+  type ImageInfoQuery,
   type JobFieldsFragment,
 } from '../generated/operations';
 
 export type Job = JobFieldsFragment;
+export type ImageInfo = ImageInfoQuery['imageInfo'];
+
+/** A local file sent for an Upload argument, at its path inside CreateImageJobInput (e.g. operations.2.watermark.image). */
+export interface FileArgument {
+  path: string;
+  file: string;
+}
 
 /** A refusal from the server, with its stable code. */
 export class ApiError extends Error {
@@ -55,14 +64,27 @@ export class DarkroomApi {
     return this.post<R>(JSON.stringify({ query: print(document), variables }), { 'content-type': 'application/json' });
   }
 
-  /** createImageJob as a GraphQL multipart request (the file is the one variable left null). */
-  async createJob(file: string, input: Omit<CreateImageJobInput, 'file'>): Promise<Job> {
+  /** A GraphQL multipart request: each file goes where its variables path says, the value there left null. */
+  private async multipart<T>(query: string, variables: Record<string, unknown>, files: Array<{ path: string; file: string }>): Promise<T> {
     const form = new FormData();
-    form.append('operations', JSON.stringify({ query: print(CreateImageJobDocument), variables: { input: { ...input, file: null } } }));
-    form.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
-    form.append('0', new Blob([await readFile(file)]), path.basename(file));
-    const data = await this.post<{ createImageJob: Job }>(form, { 'Apollo-Require-Preflight': 'true' });
+    form.append('operations', JSON.stringify({ query, variables }));
+    form.append('map', JSON.stringify(Object.fromEntries(files.map((f, i) => [String(i), [f.path]]))));
+    for (const [i, f] of files.entries()) form.append(String(i), new Blob([await readFile(f.file)]), path.basename(f.file));
+    return this.post<T>(form, { 'Apollo-Require-Preflight': 'true' });
+  }
+
+  /** createImageJob: the image is file 0, then one file per Upload argument of the operations. */
+  async createJob(file: string, input: Omit<CreateImageJobInput, 'file'>, files: FileArgument[] = []): Promise<Job> {
+    const data = await this.multipart<{ createImageJob: Job }>(print(CreateImageJobDocument), { input: { ...input, file: null } }, [
+      { path: 'variables.input.file', file },
+      ...files.map((f) => ({ path: `variables.input.${f.path}`, file: f.file })),
+    ]);
     return data.createImageJob;
+  }
+
+  async imageInfo(file: string): Promise<ImageInfo> {
+    const data = await this.multipart<ImageInfoQuery>(print(ImageInfoDocument), { file: null }, [{ path: 'variables.file', file }]);
+    return data.imageInfo;
   }
 
   async job(id: string): Promise<Job | null> {

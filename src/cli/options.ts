@@ -1,5 +1,14 @@
 import { InvalidArgumentError } from 'commander';
-import type { CreateImageJobInput, ImageFormat, ImageOperation, ResizeFit } from '../generated/operations';
+import type { CreateImageJobInput, ImageFormat, ImageOperation, OutputInput, ResizeFit, VariantInput } from '../generated/operations';
+import type { FileArgument } from './api';
+
+/** `--variant name:WIDTHxHEIGHT[:format[:quality]]`, as parsed. */
+export interface VariantFlag {
+  name: string;
+  size: { width?: number; height?: number };
+  format?: string;
+  quality?: number;
+}
 
 /** The command-line flags that describe a job, as commander parsed them. */
 export interface JobFlags {
@@ -14,6 +23,8 @@ export interface JobFlags {
   sharpen?: boolean;
   format?: string;
   quality?: number;
+  op?: unknown[];
+  variant?: VariantFlag[];
 }
 
 export function parseSize(value: string): { width?: number; height?: number } {
@@ -34,11 +45,68 @@ export function parseCrop(value: string): number[] {
   return parts;
 }
 
+const FORMATS = ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff'];
+
+/** Repeatable --op: any ImageOperation as JSON, one operation per flag; the server checks its arguments. */
+export function parseOperation(value: string, previous: unknown[] = []): unknown[] {
+  let operation: unknown;
+  try {
+    operation = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError('not valid JSON; quote it, e.g. --op \'{"blur":{"sigma":2}}\'');
+  }
+  if (typeof operation !== 'object' || operation === null || Array.isArray(operation) || Object.keys(operation).length !== 1) {
+    throw new InvalidArgumentError('one operation per --op, as an object with one key, e.g. {"grayscale":true}');
+  }
+  return [...previous, operation];
+}
+
+export function parseVariant(value: string, previous: VariantFlag[] = []): VariantFlag[] {
+  const [name, size, format, quality, ...rest] = value.split(':');
+  if (!name || !size || rest.length) throw new InvalidArgumentError('use NAME:WIDTHxHEIGHT[:FORMAT[:QUALITY]], e.g. small:320x:webp:75');
+  if (format && !FORMATS.includes(format.toLowerCase())) throw new InvalidArgumentError(`format must be one of ${FORMATS.join(', ')}`);
+  return [
+    ...previous,
+    {
+      name,
+      size: parseSize(size),
+      ...(format ? { format } : {}),
+      ...(quality ? { quality: parseNumber(quality) } : {}),
+    },
+  ];
+}
+
+/**
+ * An Upload argument is written {"$file": "path"} in --op's JSON: it is sent as
+ * an extra file of the multipart request, and its value in the variables is null.
+ * (GraphQL names cannot start with $, so no real argument looks like this.)
+ */
+function extractFiles(value: unknown, at: string, files: FileArgument[]): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => extractFiles(item, `${at}.${i}`, files));
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value);
+  if (entries.length === 1 && entries[0][0] === '$file') {
+    if (typeof entries[0][1] !== 'string') throw new InvalidArgumentError(`${at}: $file takes a file name`);
+    files.push({ path: at, file: entries[0][1] });
+    return null;
+  }
+  return Object.fromEntries(entries.map(([key, v]) => [key, extractFiles(v, `${at}.${key}`, files)]));
+}
+
+function outputOf(format?: string, quality?: number): OutputInput {
+  return {
+    ...(format ? { format: format.toUpperCase() as ImageFormat } : {}),
+    ...(quality !== undefined ? { quality } : {}),
+  };
+}
+
 /**
  * Operations in a fixed, predictable order: crop, rotate, flip, flop, resize,
- * grayscale, blur, sharpen. The server checks every value.
+ * grayscale, blur, sharpen, then each --op in the order given. A variant resizes
+ * after them and encodes with the job's output, its own format and quality on
+ * top. The server checks every value.
  */
-export function jobInput(flags: JobFlags): Omit<CreateImageJobInput, 'file'> {
+export function jobInput(flags: JobFlags): { input: Omit<CreateImageJobInput, 'file'>; files: FileArgument[] } {
   const operations: ImageOperation[] = [];
   if (flags.crop) {
     const [left, top, width, height] = flags.crop;
@@ -51,9 +119,14 @@ export function jobInput(flags: JobFlags): Omit<CreateImageJobInput, 'file'> {
   if (flags.grayscale) operations.push({ grayscale: true });
   if (flags.blur !== undefined) operations.push({ blur: { sigma: flags.blur } });
   if (flags.sharpen) operations.push({ sharpen: {} });
-  const output = {
-    ...(flags.format ? { format: flags.format.toUpperCase() as ImageFormat } : {}),
-    ...(flags.quality !== undefined ? { quality: flags.quality } : {}),
-  };
-  return { operations, ...(Object.keys(output).length ? { output } : {}) };
+  const files: FileArgument[] = [];
+  for (const op of flags.op ?? []) operations.push(extractFiles(op, `operations.${operations.length}`, files) as ImageOperation);
+  const output = outputOf(flags.format, flags.quality);
+  const variants: VariantInput[] | undefined = flags.variant?.map((v) => ({
+    name: v.name,
+    operations: [{ resize: v.size }],
+    output: { ...output, ...outputOf(v.format, v.quality) },
+  }));
+  const input = { operations, ...(Object.keys(output).length ? { output } : {}), ...(variants ? { variants } : {}) };
+  return { input, files };
 }

@@ -1,67 +1,18 @@
-// The demo page served at GET /: upload images with a list of operations, then
-// follow each job live over graphql-ws (jobUpdated) and show its result beside
-// the original. Bundled by scripts/build-ui.js.
+// The demo page served at GET /: upload images with a list of operations, an
+// output and any number of variants, then follow each job live over graphql-ws
+// (jobUpdated) and show its results beside the original. The operation picker
+// and every form is built from the generated catalogue (./catalogue.ts).
+// Bundled by scripts/build-ui.js.
 import { createClient } from 'graphql-ws';
+import { catalogue, type InputField, type Operation } from './catalogue';
+import { byId, bytes, el } from './dom';
+import { controlFor, fieldsControl, FormError, humanise, type Control, type FileArgument } from './fields';
+import { JOB_FIELDS, JobCard, type JobView } from './job-card';
 import './style.css';
 
-interface Field {
-  name: string;
-  label: string;
-  kind: 'int' | 'float' | 'fit';
-  required?: boolean;
-  min?: number;
-}
-
-/** What the form offers of schema/schema.graphql's ImageOperation; operations without fields send `true`. */
-const OPERATIONS: Record<string, { label: string; fields: Field[] }> = {
-  resize: {
-    label: 'Resize',
-    fields: [
-      { name: 'width', label: 'Width', kind: 'int', min: 1 },
-      { name: 'height', label: 'Height', kind: 'int', min: 1 },
-      { name: 'fit', label: 'Fit', kind: 'fit' },
-    ],
-  },
-  crop: {
-    label: 'Crop',
-    fields: [
-      { name: 'left', label: 'Left', kind: 'int', required: true, min: 0 },
-      { name: 'top', label: 'Top', kind: 'int', required: true, min: 0 },
-      { name: 'width', label: 'Width', kind: 'int', required: true, min: 1 },
-      { name: 'height', label: 'Height', kind: 'int', required: true, min: 1 },
-    ],
-  },
-  rotate: { label: 'Rotate', fields: [{ name: 'angle', label: 'Degrees clockwise', kind: 'float', required: true }] },
-  flip: { label: 'Flip (top to bottom)', fields: [] },
-  flop: { label: 'Flop (left to right)', fields: [] },
-  grayscale: { label: 'Grayscale', fields: [] },
-  blur: { label: 'Blur', fields: [{ name: 'sigma', label: 'Sigma (0.3 to 1000)', kind: 'float', required: true, min: 0.3 }] },
-  sharpen: { label: 'Sharpen', fields: [{ name: 'sigma', label: 'Sigma (optional)', kind: 'float' }] },
-};
-const FITS = ['COVER', 'CONTAIN', 'FILL', 'INSIDE', 'OUTSIDE'];
-
-interface JobView {
-  id: string;
-  status: 'QUEUED' | 'ACTIVE' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
-  progress: number;
-  input: { width: number | null; height: number | null; bytes: number } | null;
-  result: { url: string; format: string; width: number; height: number; bytes: number } | null;
-  error: { code: string; message: string } | null;
-}
 interface GraphQLResponse<T> {
   data?: T | null;
   errors?: Array<{ message: string }>;
-}
-const JOB_FIELDS = 'id status progress input { width height bytes } result { url format width height bytes } error { code message }';
-
-function byId<T extends HTMLElement>(id: string): T {
-  return document.getElementById(id) as T;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
-  const element = Object.assign(document.createElement(tag), props);
-  element.append(...children);
-  return element;
 }
 
 const form = byId<HTMLFormElement>('job-form');
@@ -70,11 +21,11 @@ const fileSummary = byId<HTMLParagraphElement>('file-summary');
 const dropZone = byId<HTMLFieldSetElement>('drop-zone');
 const operationList = byId<HTMLOListElement>('operations');
 const newOperation = byId<HTMLSelectElement>('new-operation');
+const variantList = byId<HTMLOListElement>('variants');
 const apiKey = byId<HTMLInputElement>('api-key');
+const formError = byId<HTMLParagraphElement>('form-error');
 const jobs = byId<HTMLOListElement>('jobs');
 
-const bytes = (n: number): string => `${n.toLocaleString('en-US')} bytes`;
-const pixels = (width: number, height: number): string => `${width} × ${height} px`;
 const authorization = (): Record<string, string> => (apiKey.value.trim() ? { authorization: `Bearer ${apiKey.value.trim()}` } : {});
 
 // One socket for every job's subscription; graphql-ws opens it when needed, with the current key.
@@ -107,33 +58,29 @@ document.addEventListener('drop', (event) => {
   }
 });
 
-let controlIds = 0;
+const operations = new Map(catalogue.operations.map((op) => [op.name, op]));
+for (const op of catalogue.operations) newOperation.append(el('option', { value: op.name, textContent: humanise(op.name), title: op.description }));
 
-function addOperation(name: string): void {
-  const spec = OPERATIONS[name];
-  const item = el('li');
-  item.dataset.operation = name;
-  const group = el('fieldset', { className: 'operation' }, el('legend', { textContent: spec.label }));
-  const fields = el('div', { className: 'row' });
-  for (const field of spec.fields) {
-    const id = `operation-${++controlIds}`;
-    const control =
-      field.kind === 'fit'
-        ? el('select', {}, ...FITS.map((fit) => el('option', { value: fit, textContent: fit.toLowerCase() })))
-        : el('input', { type: 'number', step: field.kind === 'int' ? '1' : 'any', required: field.required ?? false });
-    if (control instanceof HTMLInputElement && field.min !== undefined) control.min = String(field.min);
-    Object.assign(control, { id, name: field.name });
-    control.dataset.kind = field.kind;
-    fields.append(el('label', { htmlFor: id, textContent: field.label }), control);
-  }
+/** The controls of one operation; an operation that takes a Boolean is sent as `true`, having been added. */
+function operationControl(op: Operation): Control | null {
+  if (op.type.kind === 'INPUT_OBJECT') return fieldsControl(op.type.name);
+  if (op.type.name === 'Boolean' && !op.type.list) return null;
+  const field: InputField = { name: op.name, description: '', type: { ...op.type, required: true } };
+  return controlFor(field);
+}
+
+const controls = new WeakMap<Element, Control | null>();
+
+/** A list item with Move up, Move down and Remove, keeping the focus where the keyboard user is. */
+function actions(item: HTMLLIElement, list: HTMLOListElement, focusAfterRemove: () => HTMLElement): HTMLElement {
   const move = (offset: -1 | 1) => (event: MouseEvent) => {
     const before = offset < 0 ? item.previousElementSibling : item.nextElementSibling?.nextElementSibling;
     if (offset < 0 && !before) return;
-    operationList.insertBefore(item, before ?? null);
+    list.insertBefore(item, before ?? null);
     // Moving the item takes the focus off the button that moved it.
     (event.currentTarget as HTMLButtonElement).focus();
   };
-  const actions = el(
+  return el(
     'div',
     { className: 'row' },
     el('button', { type: 'button', textContent: 'Move up', onclick: move(-1) }),
@@ -143,36 +90,96 @@ function addOperation(name: string): void {
       textContent: 'Remove',
       onclick: () => {
         item.remove();
-        newOperation.focus();
+        focusAfterRemove().focus();
       },
     }),
   );
-  group.append(fields, actions);
+}
+
+function addOperation(name: string): void {
+  const op = operations.get(name)!;
+  const item = el('li');
+  item.dataset.operation = name;
+  const group = el('fieldset', { className: 'operation' }, el('legend', { textContent: humanise(name) }));
+  if (op.description) group.append(el('p', { className: 'description', textContent: op.description }));
+  const control = operationControl(op);
+  controls.set(item, control);
+  if (control) group.append(control.element);
+  group.append(actions(item, operationList, () => newOperation));
   item.append(group);
   operationList.append(item);
-  group.querySelector<HTMLElement>('input, select, button')!.focus();
+  group.querySelector<HTMLElement>('input, select, textarea, button')!.focus();
 }
 byId('add-operation').addEventListener('click', () => addOperation(newOperation.value));
 
-/** The operations as CreateImageJobInput wants them, in the order listed; empty optional fields are left out. */
-function operations(): Array<Record<string, unknown>> {
-  return [...operationList.children].map((item) => {
+/** The operations as CreateImageJobInput wants them, in the order listed, and the files they send. */
+function readOperations(files: FileArgument[]): Array<Record<string, unknown>> {
+  return [...operationList.children].map((item, i) => {
     const name = (item as HTMLElement).dataset.operation!;
-    const controls = [...item.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')];
-    if (controls.length === 0) return { [name]: true };
-    const args: Record<string, string | number> = {};
-    for (const control of controls) {
-      if (control.value !== '') args[control.name] = control.dataset.kind === 'fit' ? control.value : Number(control.value);
-    }
-    return { [name]: args };
+    const control = controls.get(item);
+    if (!control) return { [name]: true };
+    // An input object left empty is still the operation asked for, with its defaults.
+    return { [name]: control.read(`variables.input.operations.${i}.${name}`, files) ?? {} };
   });
 }
 
-function output(): Record<string, unknown> | undefined {
-  const format = byId<HTMLSelectElement>('format').value;
-  const quality = byId<HTMLInputElement>('quality').value;
-  if (!format && !quality) return undefined;
-  return { ...(format ? { format } : {}), ...(quality ? { quality: Number(quality) } : {}) };
+const output = fieldsControl(catalogue.output);
+byId('output').append(output.element);
+
+// A variant row offers its name, a resize width and the output fields people vary most.
+const variantOutputFields = catalogue.inputs[catalogue.output].fields.filter((field) => field.name === 'format' || field.name === 'quality');
+let variantCount = 0;
+
+interface VariantRow {
+  name: HTMLInputElement;
+  width: HTMLInputElement;
+  output: Control[];
+}
+const variantRows = new WeakMap<Element, VariantRow>();
+
+function addVariant(): void {
+  const n = ++variantCount;
+  const item = el('li');
+  const name = el('input', { type: 'text', id: `variant-${n}-name`, required: true, pattern: '[A-Za-z0-9_-]{1,64}', value: `v${n}` });
+  const width = el('input', { type: 'number', id: `variant-${n}-width`, min: '1', step: '1' });
+  const outputs = variantOutputFields.map((field) => controlFor(field));
+  const group = el(
+    'fieldset',
+    { className: 'variant' },
+    el('legend', { textContent: `Variant ${n}` }),
+    el(
+      'div',
+      { className: 'fields' },
+      el('div', { className: 'field' }, el('label', { htmlFor: name.id, textContent: 'Name' }), name),
+      el('div', { className: 'field' }, el('label', { htmlFor: width.id, textContent: 'Resize width' }), width),
+      ...outputs.map((control) => control.element),
+    ),
+    actions(item, variantList, () => byId('add-variant')),
+  );
+  item.append(group);
+  variantRows.set(item, { name, width, output: outputs });
+  variantList.append(item);
+  name.focus();
+}
+byId('add-variant').addEventListener('click', addVariant);
+
+/** Each variant's output is the job's, with the row's own choices on top (the server takes one or the other). */
+function readVariants(jobOutput: Record<string, unknown> | undefined, files: FileArgument[]): Array<Record<string, unknown>> | undefined {
+  const rows = [...variantList.children].map((item) => variantRows.get(item)!);
+  if (rows.length === 0) return undefined;
+  return rows.map((row, i) => {
+    const own: Record<string, unknown> = {};
+    row.output.forEach((control, j) => {
+      const value = control.read(`variables.input.variants.${i}.output.${variantOutputFields[j].name}`, files);
+      if (value !== undefined) own[variantOutputFields[j].name] = value;
+    });
+    const merged = { ...jobOutput, ...own };
+    return {
+      name: row.name.value.trim(),
+      operations: row.width.value ? [{ resize: { width: Number(row.width.value) } }] : [],
+      ...(Object.keys(merged).length ? { output: merged } : {}),
+    };
+  });
 }
 
 function describeError(error: unknown): string {
@@ -181,82 +188,8 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-const STATUS_TEXT: Record<JobView['status'], string> = {
-  QUEUED: 'Queued',
-  ACTIVE: 'Processing',
-  COMPLETED: 'Done',
-  FAILED: 'Failed',
-  CANCELLED: 'Cancelled',
-};
-
-/** One uploaded file's card: progress, then the result beside the original, or the error. */
-class JobCard {
-  private readonly progress: HTMLProgressElement;
-  private readonly status: HTMLElement;
-  private readonly error: HTMLElement;
-  private readonly originalCaption: HTMLElement;
-  private readonly result: HTMLElement;
-  private inputSize: string | null = null;
-
-  constructor(private readonly file: File) {
-    const n = ++controlIds;
-    this.progress = el('progress', { id: `progress-${n}`, max: 100, value: 0 });
-    this.status = el('span', { className: 'status', textContent: 'Uploading' });
-    this.status.setAttribute('aria-live', 'polite');
-    this.error = el('p', { className: 'error', role: 'alert' });
-    this.originalCaption = el('figcaption', { textContent: `Original · ${bytes(file.size)}` });
-    const preview = el('img', { src: URL.createObjectURL(file), alt: `Original: ${file.name}` });
-    preview.addEventListener('load', () => this.describeOriginal(pixels(preview.naturalWidth, preview.naturalHeight)));
-    // Browsers cannot show every input format (TIFF, for one); the server's reading of the header stands in.
-    preview.addEventListener('error', () => {
-      preview.replaceWith(el('p', { className: 'no-preview', textContent: 'No preview in this browser.' }));
-      this.describeOriginal(this.inputSize);
-    });
-    this.result = el('figure', { className: 'result', hidden: true });
-    jobs.prepend(
-      el(
-        'li',
-        { className: 'job' },
-        el('h3', { textContent: file.name }),
-        el('div', { className: 'row' }, el('label', { htmlFor: this.progress.id, textContent: 'Progress' }), this.progress, this.status),
-        this.error,
-        el('div', { className: 'images' }, el('figure', { className: 'original' }, preview, this.originalCaption), this.result),
-      ),
-    );
-  }
-
-  private describeOriginal(size: string | null): void {
-    this.originalCaption.textContent = ['Original', size, bytes(this.file.size)].filter(Boolean).join(' · ');
-  }
-
-  update(job: JobView): void {
-    if (job.input?.width && job.input.height) this.inputSize = pixels(job.input.width, job.input.height);
-    this.progress.value = job.progress;
-    this.status.textContent = job.status === 'ACTIVE' ? `${STATUS_TEXT.ACTIVE}: ${job.progress}%` : STATUS_TEXT[job.status];
-    if (job.status === 'FAILED') this.fail(job.error?.message ?? 'The job failed.');
-    if (job.status === 'COMPLETED' && job.result) this.showResult(job.result);
-  }
-
-  fail(message: string): void {
-    this.status.textContent = STATUS_TEXT.FAILED;
-    this.error.textContent = message;
-  }
-
-  private showResult(result: NonNullable<JobView['result']>): void {
-    this.result.replaceChildren(
-      el('img', { src: result.url, alt: `Result: ${this.file.name}` }),
-      el(
-        'figcaption',
-        { textContent: `Result · ${pixels(result.width, result.height)} · ${bytes(result.bytes)} · ` },
-        el('a', { href: result.url, download: '', textContent: `Download ${result.format}` }),
-      ),
-    );
-    this.result.hidden = false;
-  }
-}
-
-async function createJob(file: File, input: Record<string, unknown>): Promise<GraphQLResponse<{ createImageJob: JobView }>> {
-  // The GraphQL multipart request spec; Apollo's CSRF prevention wants the preflight header.
+/** createImageJob as a GraphQL multipart request: the image is file 0, each Upload argument one more. */
+async function createJob(file: File, input: Record<string, unknown>, extra: FileArgument[]): Promise<GraphQLResponse<{ createImageJob: JobView }>> {
   const body = new FormData();
   body.append(
     'operations',
@@ -265,17 +198,21 @@ async function createJob(file: File, input: Record<string, unknown>): Promise<Gr
       variables: { input: { ...input, file: null } },
     }),
   );
-  body.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
+  const map: Record<string, string[]> = { 0: ['variables.input.file'] };
+  extra.forEach((arg, i) => (map[i + 1] = [arg.path]));
+  body.append('map', JSON.stringify(map));
   body.append('0', file, file.name);
+  extra.forEach((arg, i) => body.append(String(i + 1), arg.file, arg.file.name));
+  // Apollo's CSRF prevention wants the preflight header.
   const response = await fetch('/graphql', { method: 'POST', body, headers: { 'Apollo-Require-Preflight': 'true', ...authorization() } });
   if (!response.headers.get('content-type')?.includes('json')) throw new Error(`The server answered ${response.status} ${response.statusText}.`);
   return response.json() as Promise<GraphQLResponse<{ createImageJob: JobView }>>;
 }
 
-async function run(file: File, input: Record<string, unknown>): Promise<void> {
-  const card = new JobCard(file);
+async function run(file: File, input: Record<string, unknown>, extra: FileArgument[]): Promise<void> {
+  const card = new JobCard(jobs, file);
   try {
-    const created = await createJob(file, input);
+    const created = await createJob(file, input, extra);
     const job = created.data?.createImageJob;
     if (!job) {
       card.fail(describeError(created.errors ?? 'The server returned no job.'));
@@ -300,6 +237,17 @@ async function run(file: File, input: Record<string, unknown>): Promise<void> {
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  const input = { operations: operations(), output: output() };
-  for (const file of fileInput.files ?? []) void run(file, input);
+  formError.textContent = '';
+  const extra: FileArgument[] = [];
+  let input: Record<string, unknown>;
+  try {
+    const jobOutput = output.read('variables.input.output', extra) as Record<string, unknown> | undefined;
+    const variants = readVariants(jobOutput, extra);
+    input = { operations: readOperations(extra), output: jobOutput, ...(variants ? { variants } : {}) };
+  } catch (error) {
+    if (!(error instanceof FormError)) throw error;
+    formError.textContent = error.message;
+    return;
+  }
+  for (const file of fileInput.files ?? []) void run(file, input, extra);
 });
