@@ -1,8 +1,7 @@
 import sharp from 'sharp';
-import { DarkroomClient } from './support/client';
+import { embeddedServer } from './support/embedded';
 import { corpus } from './support/corpus';
 import { finalOf } from './support/pipeline-scenarios';
-import { ServiceProcess } from './support/processes';
 
 /** A 64x64 patch of one photo, pasted into another photo at (x, y), saved as JPEG. */
 async function scene(x: number, y: number): Promise<{ image: Buffer; template: Buffer }> {
@@ -13,27 +12,17 @@ async function scene(x: number, y: number): Promise<{ image: Buffer; template: B
 }
 
 describe('locate through GraphQL (embedded mode)', () => {
-  let main: ServiceProcess;
-  let client: DarkroomClient;
-
-  beforeAll(async () => {
-    main = ServiceProcess.start('main', 'node dist/main.js', { REDIS_URL: '', CLOUDAMQP_URL: '', AMQP_URL: '', PORT: '0' });
-    client = new DarkroomClient(`http://127.0.0.1:${await main.port()}`);
-  });
-
-  afterAll(async () => {
-    expect(await main.stop()).toBe(0);
-  });
+  const server = embeddedServer();
 
   const MATCH_FIELDS = 'id status progress error { code message } results { name url width height matches { x y width height score scale angle } }';
 
   async function run(image: Buffer, template: Buffer, locate: Record<string, unknown>, operations: unknown[] = []) {
-    const created = await client.submit({ name: 'scene.jpg', data: image }, { operations: [...operations, { locate: { ...locate, template: null } }], output: { format: 'PNG' } }, [
+    const created = await server.client().submit({ name: 'scene.jpg', data: image }, { operations: [...operations, { locate: { ...locate, template: null } }], output: { format: 'PNG' } }, [
       { path: `input.operations.${operations.length}.locate.template`, name: 'template.png', data: template },
     ]);
-    const events = await client.watch(created.id);
+    const events = await server.client().watch(created.id);
     const done = finalOf(events);
-    const full = await client.query<{ job: { status: string; results: { url: string; width: number; height: number; matches: { x: number; y: number; width: number; height: number; score: number; scale: number; angle: number }[] }[]; error: unknown } }>(
+    const full = await server.client().query<{ job: { status: string; results: { url: string; width: number; height: number; matches: { x: number; y: number; width: number; height: number; score: number; scale: number; angle: number }[] }[]; error: unknown } }>(
       `query ($id: ID!) { job(id: $id) { ${MATCH_FIELDS} } }`,
       { id: created.id },
     );
@@ -67,7 +56,7 @@ describe('locate through GraphQL (embedded mode)', () => {
     const marked = await run(image, template, { mark: { shape: 'BOX', colour: '#00ff00', strokeWidth: 4 } });
     const [match] = marked.job.results[0].matches;
     const read = async (url: string) =>
-      sharp(Buffer.from(await (await client.download(url)).arrayBuffer()))
+      sharp(Buffer.from(await (await server.client().download(url)).arrayBuffer()))
         .removeAlpha()
         .raw()
         .toBuffer({ resolveWithObject: true });
@@ -91,11 +80,11 @@ describe('locate through GraphQL (embedded mode)', () => {
 
   it('refuses bad arguments and a missing template before anything is stored', async () => {
     const { image, template } = await scene(0, 0);
-    const bad = await client.createJob({ name: 'scene.jpg', data: image }, { operations: [{ locate: { template: null, threshold: 1.5 } }] }, [
+    const bad = await server.client().createJob({ name: 'scene.jpg', data: image }, { operations: [{ locate: { template: null, threshold: 1.5 } }] }, [
       { path: 'input.operations.0.locate.template', name: 't.png', data: template },
     ]);
     expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'operations[0].locate.threshold' });
-    const notAnImage = await client.createJob({ name: 'scene.jpg', data: image }, { operations: [{ locate: { template: null } }] }, [
+    const notAnImage = await server.client().createJob({ name: 'scene.jpg', data: image }, { operations: [{ locate: { template: null } }] }, [
       { path: 'input.operations.0.locate.template', name: 't.png', data: Buffer.from('not an image') },
     ]);
     expect(notAnImage.errors?.[0].extensions).toMatchObject({ code: 'UNSUPPORTED_FORMAT', field: 'operations[0].locate.template' });

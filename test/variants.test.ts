@@ -3,10 +3,9 @@ import { DarkroomError } from '../src/errors';
 import { validateJobSpec } from '../src/operations/catalogue';
 import { processImage, type ProcessedImage } from '../src/processing/pipeline';
 import { processLimits, readConfig } from '../src/config';
-import { DarkroomClient } from './support/client';
+import { embeddedServer } from './support/embedded';
 import { corpus, corpusPath } from './support/corpus';
 import { finalOf } from './support/pipeline-scenarios';
-import { ServiceProcess } from './support/processes';
 
 type JobInput = Parameters<typeof validateJobSpec>[0];
 
@@ -204,22 +203,12 @@ describe('animation', () => {
 });
 
 describe('variants through GraphQL (embedded mode)', () => {
-  let main: ServiceProcess;
-  let client: DarkroomClient;
-
-  beforeAll(async () => {
-    main = ServiceProcess.start('main', 'node dist/main.js', { REDIS_URL: '', CLOUDAMQP_URL: '', AMQP_URL: '', PORT: '0' });
-    client = new DarkroomClient(`http://127.0.0.1:${await main.port()}`);
-  });
-
-  afterAll(async () => {
-    expect(await main.stop()).toBe(0);
-  });
+  const server = embeddedServer();
 
   it('answers with one result per variant, each downloadable at /results/<id>/<name>', async () => {
-    const created = await client.submit(corpusPath('2569067123_aca715a2ee_o.jpg'), RESPONSIVE);
+    const created = await server.client().submit(corpusPath('2569067123_aca715a2ee_o.jpg'), RESPONSIVE);
     expect(created.results).toEqual([]);
-    const done = finalOf(await client.watch(created.id));
+    const done = finalOf(await server.client().watch(created.id));
     expect(done.status).toBe('COMPLETED');
     expect(done.results.map(({ name, url, format, width, height }) => ({ name, url, format, width, height }))).toEqual([
       { name: 'w320', url: `/results/${created.id}/w320`, format: 'WEBP', width: 320, height: 261 },
@@ -228,27 +217,27 @@ describe('variants through GraphQL (embedded mode)', () => {
     ]);
     expect(done.result).toMatchObject({ url: `/results/${created.id}/w320`, format: 'WEBP' });
     for (const result of done.results) {
-      const res = await client.download(result.url);
+      const res = await server.client().download(result.url);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe(result.contentType);
       expect(res.headers.get('content-disposition')).toContain(`2569067123_aca715a2ee_o-${result.name}.`);
       const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
       expect([meta.width, meta.height]).toEqual([result.width, result.height]);
     }
-    expect((await client.download(`/results/${created.id}/nope`)).status).toBe(404);
-    const first = await client.download(`/results/${created.id}`);
+    expect((await server.client().download(`/results/${created.id}/nope`)).status).toBe(404);
+    const first = await server.client().download(`/results/${created.id}`);
     expect(Number(first.headers.get('content-length'))).toBe(done.results[0].bytes);
   });
 
   it('gives a placeholder for the variants that ask for one', async () => {
-    const created = await client.submit(corpusPath('Landscape_6.jpg'), {
+    const created = await server.client().submit(corpusPath('Landscape_6.jpg'), {
       variants: [
         { name: 'large', operations: [{ resize: { width: 300 } }], output: { format: 'WEBP', placeholder: true } },
         { name: 'plain', operations: [{ resize: { width: 100 } }] },
       ],
     });
-    finalOf(await client.watch(created.id));
-    const response = await client.query<{ job: { results: { name: string; placeholder: { thumbhash: string; dominantColor: string; dataUrl: string } | null }[] } }>(
+    finalOf(await server.client().watch(created.id));
+    const response = await server.client().query<{ job: { results: { name: string; placeholder: { thumbhash: string; dominantColor: string; dataUrl: string } | null }[] } }>(
       'query ($id: ID!) { job(id: $id) { results { name placeholder { thumbhash dominantColor dataUrl } } } }',
       { id: created.id },
     );
@@ -263,7 +252,7 @@ describe('variants through GraphQL (embedded mode)', () => {
   });
 
   it('refuses a crop that leaves one variant\'s image before anything is stored', async () => {
-    const response = await client.createJob(corpusPath('320x240.jpg'), {
+    const response = await server.client().createJob(corpusPath('320x240.jpg'), {
       variants: [{ name: 'ok' }, { name: 'bad', operations: [{ crop: { left: 300, top: 0, width: 100, height: 10 } }] }],
     });
     expect(response.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'variants[1].operations[0].crop' });
