@@ -27,7 +27,13 @@ describe('defaults', () => {
   it('fills in the documented defaults', () => {
     expect(validateJobSpec({})).toEqual({
       operations: [],
-      variants: [{ name: 'default', operations: [], output: { format: null, quality: null, background: '#ffffff', keepMetadata: false } }],
+      variants: [
+        {
+          name: 'default',
+          operations: [],
+          output: { format: null, quality: null, background: '#ffffff', keepMetadata: false, keepIcc: false, maxBytes: null, encoder: {} },
+        },
+      ],
       autoOrient: true,
       animated: true,
       files: 0,
