@@ -295,7 +295,7 @@ export type NormaliseInput = {
 export type OutputInput = {
   /** Colour to flatten transparency onto when the format has no alpha (CSS colour, default white). */
   background?: InputMaybe<Scalars['String']['input']>;
-  /** PNG with palette, and GIF: how many colours, 2 to 256 (default 256). */
+  /** PNG with palette, and GIF: at most this many colours, 2 to 256 (default 256); libvips rounds a palette up to 2, 4, 16 or 256 entries. */
   colours?: InputMaybe<Scalars['Int']['input']>;
   /** PNG: zlib compression level, 0 (fastest, largest) to 9 (default 6). */
   compressionLevel?: InputMaybe<Scalars['Int']['input']>;

@@ -207,7 +207,7 @@ export type NormaliseInput = {
 export type OutputInput = {
   /** Colour to flatten transparency onto when the format has no alpha (CSS colour, default white). */
   background?: string | null | undefined;
-  /** PNG with palette, and GIF: how many colours, 2 to 256 (default 256). */
+  /** PNG with palette, and GIF: at most this many colours, 2 to 256 (default 256); libvips rounds a palette up to 2, 4, 16 or 256 entries. */
   colours?: number | null | undefined;
   /** PNG: zlib compression level, 0 (fastest, largest) to 9 (default 6). */
   compressionLevel?: number | null | undefined;
