@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'INVALID_IMAGE'
   | 'UNSUPPORTED_FORMAT'
   | 'LIMIT_EXCEEDED'
+  /** Even the lowest quality of a lossy format is over the output's maxBytes. */
+  | 'OUTPUT_TOO_LARGE'
   | 'PAYLOAD_TOO_LARGE'
   | 'PROCESSING_FAILED'
   | 'INPUT_EXPIRED'

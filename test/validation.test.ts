@@ -27,7 +27,13 @@ describe('defaults', () => {
   it('fills in the documented defaults', () => {
     expect(validateJobSpec({})).toEqual({
       operations: [],
-      variants: [{ name: 'default', operations: [], output: { format: null, quality: null, background: '#ffffff', keepMetadata: false, placeholder: false } }],
+      variants: [
+        {
+          name: 'default',
+          operations: [],
+          output: { format: null, quality: null, background: '#ffffff', keepMetadata: false, placeholder: false, keepIcc: false, maxBytes: null, encoder: {} },
+        },
+      ],
       autoOrient: true,
       animated: true,
       files: 0,
@@ -166,5 +172,132 @@ describe('the operation list', () => {
 
   it('is not fooled by names inherited from Object', () => {
     expectRefused({ operations: [{ toString: { x: 1 } } as unknown as ImageOperation] }, 'operations[0]');
+  });
+});
+
+describe('the wider catalogue', () => {
+  const UPLOAD = Promise.resolve(null) as unknown as Promise<import('graphql-upload-minimal').FileUpload>;
+  const watermark = (args: Record<string, unknown>): JobInput => ({ operations: [{ watermark: { image: UPLOAD, ...args } }] });
+  const files = { claim: () => ({ file: 0 }) };
+  const refusedWithFiles = (job: JobInput, field: string): void => {
+    let caught: unknown;
+    try {
+      validateJobSpec(job, DEFAULT_JOB_LIMITS, files);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({ code: 'BAD_USER_INPUT', field });
+  };
+
+  it('fills in defaults and claims the watermark file', () => {
+    expect(validateJobSpec(one({ median: {} })).operations[0].args).toEqual({ size: 3 });
+    expect(validateJobSpec(one({ threshold: {} })).operations[0].args).toEqual({ value: 128, grayscale: true });
+    expect(validateJobSpec(one({ normalise: {} })).operations[0].args).toEqual({ lower: 1, upper: 99 });
+    expect(validateJobSpec(one({ trim: {} })).operations[0].args).toEqual({ background: null, threshold: 10, margin: 0 });
+    const spec = validateJobSpec(watermark({}), DEFAULT_JOB_LIMITS, files);
+    expect(spec.files).toBe(1);
+    expect(spec.operations[0].args).toEqual({ image: { file: 0 }, placement: { gravity: 'SOUTHEAST' }, opacity: 1, scale: null, tile: false });
+  });
+
+  it.each([
+    [{ resize: { width: 10, height: 10, focus: { x: 1.5, y: 0 } } }, 'operations[0].resize.focus.x'],
+    [{ resize: { width: 10, height: 10, focus: { x: 0, y: NaN } } }, 'operations[0].resize.focus.y'],
+    [{ resize: { width: 10, focus: { x: 0.5, y: 0.5 } } }, 'operations[0].resize.focus'],
+    [{ resize: { width: 10, height: 10, fit: 'CONTAIN', focus: { x: 0.5, y: 0.5 } } }, 'operations[0].resize.focus'],
+    [{ resize: { width: 10, height: 10, position: 'ATTENTION', focus: { x: 0.5, y: 0.5 } } }, 'operations[0].resize.focus'],
+    [{ extend: {} }, 'operations[0].extend'],
+    [{ extend: { top: -1 } }, 'operations[0].extend.top'],
+    [{ extend: { left: 10001 } }, 'operations[0].extend.left'],
+    [{ extend: { right: 1.5 } }, 'operations[0].extend.right'],
+    [{ extend: { bottom: 5, background: 'nope' } }, 'operations[0].extend.background'],
+    [{ extend: { bottom: 5, background: 'red', extendWith: 'MIRROR' } }, 'operations[0].extend.background'],
+    [{ trim: { threshold: -1 } }, 'operations[0].trim.threshold'],
+    [{ trim: { threshold: NaN } }, 'operations[0].trim.threshold'],
+    [{ trim: { margin: -3 } }, 'operations[0].trim.margin'],
+    [{ trim: { background: '#zzz' } }, 'operations[0].trim.background'],
+    [{ modulate: {} }, 'operations[0].modulate'],
+    [{ modulate: { brightness: -0.1 } }, 'operations[0].modulate.brightness'],
+    [{ modulate: { saturation: 11 } }, 'operations[0].modulate.saturation'],
+    [{ modulate: { hue: 10.5 } }, 'operations[0].modulate.hue'],
+    [{ modulate: { hue: 361 } }, 'operations[0].modulate.hue'],
+    [{ modulate: { lightness: Infinity } }, 'operations[0].modulate.lightness'],
+    [{ tint: { colour: 'blurple' } }, 'operations[0].tint.colour'],
+    [{ normalise: { lower: -1 } }, 'operations[0].normalise.lower'],
+    [{ normalise: { upper: 101 } }, 'operations[0].normalise.upper'],
+    [{ normalise: { lower: 60, upper: 40 } }, 'operations[0].normalise'],
+    [{ gamma: { gamma: 0.9 } }, 'operations[0].gamma.gamma'],
+    [{ gamma: { gamma: 3.1 } }, 'operations[0].gamma.gamma'],
+    [{ gamma: { gamma: NaN } }, 'operations[0].gamma.gamma'],
+    [{ threshold: { value: 256 } }, 'operations[0].threshold.value'],
+    [{ threshold: { value: 12.5 } }, 'operations[0].threshold.value'],
+    [{ linear: { a: -1 } }, 'operations[0].linear.a'],
+    [{ linear: { b: 300 } }, 'operations[0].linear.b'],
+    [{ linear: { a: NaN } }, 'operations[0].linear.a'],
+    [{ flatten: { background: 'not a colour' } }, 'operations[0].flatten.background'],
+    [{ median: { size: 4 } }, 'operations[0].median.size'],
+    [{ median: { size: 0 } }, 'operations[0].median.size'],
+    [{ median: { size: 51 } }, 'operations[0].median.size'],
+    [{ text: { text: '' } }, 'operations[0].text.text'],
+    [{ text: { text: '   ' } }, 'operations[0].text.text'],
+    [{ text: { text: 'x'.repeat(501) } }, 'operations[0].text.text'],
+    [{ text: { text: 'hi', size: 3 } }, 'operations[0].text.size'],
+    [{ text: { text: 'hi', size: 1001 } }, 'operations[0].text.size'],
+    [{ text: { text: 'hi', colour: 'sparkly' } }, 'operations[0].text.colour'],
+    [{ text: { text: 'hi', font: 'Sans" size="99' } }, 'operations[0].text.font'],
+    [{ text: { text: 'hi', opacity: 1.1 } }, 'operations[0].text.opacity'],
+    [{ text: { text: 'hi', left: 5 } }, 'operations[0].text.top'],
+    [{ text: { text: 'hi', left: 5, top: 5, gravity: 'NORTH' } }, 'operations[0].text.gravity'],
+    [{ text: { text: 'hi', left: -5, top: 5 } }, 'operations[0].text.left'],
+  ] as [ImageOperation, string][])('refuses %j naming %s', (operation, field) => {
+    expectRefused(one(operation), field);
+  });
+
+  it.each([
+    [{ opacity: -0.1 }, 'operations[0].watermark.opacity'],
+    [{ opacity: NaN }, 'operations[0].watermark.opacity'],
+    [{ scale: 0 }, 'operations[0].watermark.scale'],
+    [{ scale: 1.01 }, 'operations[0].watermark.scale'],
+    [{ top: 3 }, 'operations[0].watermark.left'],
+    [{ left: 1, top: 2.5 }, 'operations[0].watermark.top'],
+    [{ left: 1, top: 2, gravity: 'CENTER' }, 'operations[0].watermark.gravity'],
+  ])('refuses watermark %j naming %s', (args, field) => {
+    refusedWithFiles(watermark(args), field);
+  });
+
+  it('refuses a watermark outside an upload request, naming its image', () => {
+    expectRefused(watermark({}), 'operations[0].watermark.image');
+  });
+
+  it.each([
+    [{ maxBytes: 1000 }, 'output.maxBytes'],
+    [{ format: 'PNG', maxBytes: 1000 }, 'output.maxBytes'],
+    [{ format: 'WEBP', lossless: true, maxBytes: 1000 }, 'output.maxBytes'],
+    [{ format: 'JPEG', maxBytes: 0 }, 'output.maxBytes'],
+    [{ format: 'JPEG', maxBytes: NaN }, 'output.maxBytes'],
+    [{ format: 'PNG', mozjpeg: true }, 'output.mozjpeg'],
+    [{ format: 'WEBP', progressive: true }, 'output.progressive'],
+    [{ compressionLevel: 10 }, 'output.compressionLevel'],
+    [{ compressionLevel: -1 }, 'output.compressionLevel'],
+    [{ format: 'JPEG', compressionLevel: 5 }, 'output.compressionLevel'],
+    [{ colours: 1 }, 'output.colours'],
+    [{ colours: 257 }, 'output.colours'],
+    [{ format: 'PNG', colours: 16 }, 'output.colours'],
+    [{ format: 'JPEG', lossless: true }, 'output.lossless'],
+    [{ effort: 10 }, 'output.effort'],
+    [{ format: 'WEBP', effort: 3 }, 'output.effort'],
+    [{ format: 'PNG', tiffCompression: 'LZW' }, 'output.tiffCompression'],
+  ] as [Record<string, unknown>, string][])('refuses output %j naming %s', (output, field) => {
+    expectRefused({ output }, field);
+  });
+
+  it('accepts encoder options for the format they belong to, and any with the format left to the input', () => {
+    expect(validateJobSpec({ output: { format: 'JPEG', progressive: true, mozjpeg: true, maxBytes: 5000 } }).variants[0].output).toMatchObject({
+      maxBytes: 5000,
+      encoder: { progressive: true, mozjpeg: true },
+    });
+    expect(validateJobSpec({ output: { palette: true, colours: 16, effort: 2, keepIcc: true } }).variants[0].output).toMatchObject({
+      keepIcc: true,
+      encoder: { palette: true, colours: 16, effort: 2 },
+    });
   });
 });

@@ -72,6 +72,61 @@ export type ExifSummary = {
   takenAt?: Maybe<Scalars['String']['output']>;
 };
 
+/** Borders in pixels, 0 to the largest side allowed, at least one above 0. */
+export type ExtendInput = {
+  /** Colour of the borders with BACKGROUND (CSS colour, default transparent black). */
+  background?: InputMaybe<Scalars['String']['input']>;
+  bottom?: InputMaybe<Scalars['Int']['input']>;
+  extendWith?: InputMaybe<ExtendWith>;
+  left?: InputMaybe<Scalars['Int']['input']>;
+  right?: InputMaybe<Scalars['Int']['input']>;
+  top?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** How extend fills the new borders. */
+export type ExtendWith =
+  /** With the background colour (default). */
+  | 'BACKGROUND'
+  /** Repeating the edge pixels outwards. */
+  | 'COPY'
+  /** Mirroring the image at its edges. */
+  | 'MIRROR'
+  /** Repeating the image, as tiles. */
+  | 'REPEAT';
+
+export type FlattenInput = {
+  /** What transparency is merged onto (CSS colour, default white). */
+  background?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A point as fractions of the image's width and height: 0,0 top left, 1,1 bottom right. */
+export type FocusInput = {
+  /** 0 (left edge) to 1 (right edge). */
+  x: Scalars['Float']['input'];
+  /** 0 (top edge) to 1 (bottom edge). */
+  y: Scalars['Float']['input'];
+};
+
+export type GammaInput = {
+  /**
+   * 1.0 to 3.0: each value v (0 to 1) becomes v^(1/gamma), brightening the
+   * midtones (2.2 turns linear light into display values).
+   */
+  gamma: Scalars['Float']['input'];
+};
+
+/** A compass point to place an overlay at. */
+export type Gravity =
+  | 'CENTER'
+  | 'EAST'
+  | 'NORTH'
+  | 'NORTHEAST'
+  | 'NORTHWEST'
+  | 'SOUTH'
+  | 'SOUTHEAST'
+  | 'SOUTHWEST'
+  | 'WEST';
+
 export type ImageFormat =
   | 'AVIF'
   | 'GIF'
@@ -116,13 +171,31 @@ export type ImageInfo = {
 
 /** Exactly one operation per list entry. */
 export type ImageOperation =
-  { blur: BlurInput; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop: CropInput; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
+  /**
+   * Rotate upright from the EXIF orientation, as an explicit step. Only the
+   * first operation still sees the orientation, so it is useful there, with the
+   * job's autoOrient: false (to run something on the stored pixels first, use
+   * a variant).
+   */
+  { autoOrient: Scalars['Boolean']['input']; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Gaussian blur. */
+  { autoOrient?: never; blur: BlurInput; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Cut out a rectangle. */
+  { autoOrient?: never; blur?: never; crop: CropInput; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Add borders. */
+  { autoOrient?: never; blur?: never; crop?: never; extend: ExtendInput; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Merge transparency onto a background colour. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten: FlattenInput; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
   |  /** Mirror top to bottom. */
-  { blur?: never; crop?: never; flip: Scalars['Boolean']['input']; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip: Scalars['Boolean']['input']; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
   |  /** Mirror left to right. */
-  { blur?: never; crop?: never; flip?: never; flop: Scalars['Boolean']['input']; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale: Scalars['Boolean']['input']; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop: Scalars['Boolean']['input']; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Gamma correction of the midtones. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma: GammaInput; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Drop the colour, keeping the luminance. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale: Scalars['Boolean']['input']; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Levels: a * value + b on every colour channel (contrast and brightness). */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear: LinearInput; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
   |  /**
    * Find where a smaller template image appears in the image as it is at this
    * step (zero-mean normalised cross-correlation on greyscale, coarse to fine),
@@ -130,10 +203,31 @@ export type ImageOperation =
    * itself is unchanged unless marked. Progress rises during the search, and the
    * search stops when the job is cancelled or out of time.
    */
-  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate: LocateInput; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize: ResizeInput; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate: RotateInput; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen: SharpenInput; };
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate: LocateInput; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Median filter: removes speckle noise, keeps edges. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median: MedianInput; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Brightness, saturation, hue and lightness. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate: ModulateInput; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Invert the colours. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate: NegateInput; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Stretch the luminance to the full range between two percentiles. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise: NormaliseInput; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Scale to a width and/or height. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize: ResizeInput; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Turn by an angle. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate: RotateInput; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Sharpen edges. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen: SharpenInput; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Write text over the image. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text: TextInput; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  /** Every pixel to black or white. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold: ThresholdInput; tint?: never; trim?: never; watermark?: never; }
+  |  /** Colour the image with a tint, keeping its luminance. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint: TintInput; trim?: never; watermark?: never; }
+  |  /** Cut away a border of one colour. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim: TrimInput; watermark?: never; }
+  |  /** Lay a second uploaded image over this one. */
+  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark: WatermarkInput; };
 
 export type ImageResult = {
   __typename?: 'ImageResult';
@@ -187,6 +281,14 @@ export type JobStatus =
   | 'FAILED'
   | 'QUEUED';
 
+/** Each colour channel becomes a * value + b (alpha stays). */
+export type LinearInput = {
+  /** Contrast multiplier, 0 to 10 (default 1). */
+  a?: InputMaybe<Scalars['Float']['input']>;
+  /** Brightness offset, -255 to 255 (default 0). */
+  b?: InputMaybe<Scalars['Float']['input']>;
+};
+
 export type LocateInput = {
   /** Draw each match on the output. */
   mark?: InputMaybe<MarkInput>;
@@ -231,6 +333,23 @@ export type Match = {
   y: Scalars['Int']['output'];
 };
 
+export type MedianInput = {
+  /** Side of the square window, an odd whole number from 1 to 49 (default 3). */
+  size?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** At least one of them. */
+export type ModulateInput = {
+  /** Multiplier, 0 to 10 (1 leaves it as it is). */
+  brightness?: InputMaybe<Scalars['Float']['input']>;
+  /** Hue rotation in whole degrees, -360 to 360. */
+  hue?: InputMaybe<Scalars['Int']['input']>;
+  /** Added to the lightness (L of LCh, 0 to 100), -100 to 100. */
+  lightness?: InputMaybe<Scalars['Float']['input']>;
+  /** Multiplier, 0 to 10 (0 is grey, 1 leaves it as it is). */
+  saturation?: InputMaybe<Scalars['Float']['input']>;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -256,20 +375,60 @@ export type MutationCreateImageJobArgs = {
   input: CreateImageJobInput;
 };
 
+export type NegateInput = {
+  /** Invert the alpha channel too (default false: transparency stays). */
+  alpha?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** The luminance at the lower percentile becomes black, at the upper white. */
+export type NormaliseInput = {
+  /** 0 to 99, below upper (default 1). */
+  lower?: InputMaybe<Scalars['Float']['input']>;
+  /** 1 to 100, above lower (default 99). */
+  upper?: InputMaybe<Scalars['Float']['input']>;
+};
+
 export type OutputInput = {
   /** Colour to flatten transparency onto when the format has no alpha (CSS colour, default white). */
   background?: InputMaybe<Scalars['String']['input']>;
+  /** PNG with palette, and GIF: at most this many colours, 2 to 256 (default 256); libvips rounds a palette up to 2, 4, 16 or 256 entries. */
+  colours?: InputMaybe<Scalars['Int']['input']>;
+  /** PNG: zlib compression level, 0 (fastest, largest) to 9 (default 6). */
+  compressionLevel?: InputMaybe<Scalars['Int']['input']>;
+  /** AVIF: CPU effort, 0 (fastest) to 9 (smallest files), default 4. */
+  effort?: InputMaybe<Scalars['Int']['input']>;
   /**
    * Output format. Default: the input's format when it is one of ImageFormat,
    * otherwise PNG for images with transparency and JPEG for the rest.
    */
   format?: InputMaybe<ImageFormat>;
+  /**
+   * Keep the input's ICC profile, with the colours in its colour space. By
+   * default colours are converted to sRGB and no profile is attached.
+   */
+  keepIcc?: InputMaybe<Scalars['Boolean']['input']>;
   /** Keep EXIF and XMP metadata (orientation normalised, colours sRGB); stripped by default. */
   keepMetadata?: InputMaybe<Scalars['Boolean']['input']>;
+  /** WEBP and AVIF: lossless compression (quality is then ignored). */
+  lossless?: InputMaybe<Scalars['Boolean']['input']>;
+  /**
+   * Largest size of the encoded result in bytes, for JPEG, WEBP or AVIF given as
+   * format: the highest quality (up to quality, or the format's default) whose
+   * result fits is used. Fails with OUTPUT_TOO_LARGE when even quality 1 is larger.
+   */
+  maxBytes?: InputMaybe<Scalars['Int']['input']>;
+  /** JPEG: mozjpeg's defaults (trellis quantisation, optimised scans; smaller files, slower). */
+  mozjpeg?: InputMaybe<Scalars['Boolean']['input']>;
+  /** PNG: quantise to a palette of at most colours entries (lossy, much smaller). */
+  palette?: InputMaybe<Scalars['Boolean']['input']>;
   /** Compute ImageResult.placeholder (a ThumbHash, the dominant colour and a tiny preview) for the result. */
   placeholder?: InputMaybe<Scalars['Boolean']['input']>;
+  /** JPEG: progressive (interlaced) scans. */
+  progressive?: InputMaybe<Scalars['Boolean']['input']>;
   /** 1 to 100, for JPEG, WEBP, AVIF and TIFF (defaults 80, 80, 50, 80). */
   quality?: InputMaybe<Scalars['Int']['input']>;
+  /** TIFF: the compression (default JPEG). */
+  tiffCompression?: InputMaybe<TiffCompression>;
 };
 
 /** A stand-in a page can show before the image itself has loaded. */
@@ -324,6 +483,11 @@ export type ResizeInput = {
   /** Letterbox colour for CONTAIN (CSS colour, default transparent black). */
   background?: InputMaybe<Scalars['String']['input']>;
   fit?: InputMaybe<ResizeFit>;
+  /**
+   * For COVER with width and height: the point to keep in view, cropping around
+   * it (as near the middle of the result as the edges allow) instead of by position.
+   */
+  focus?: InputMaybe<FocusInput>;
   height?: InputMaybe<Scalars['Int']['input']>;
   position?: InputMaybe<ResizePosition>;
   width?: InputMaybe<Scalars['Int']['input']>;
@@ -373,6 +537,65 @@ export type SubscriptionJobUpdatedArgs = {
   id: Scalars['ID']['input'];
 };
 
+/**
+ * Text rendered with Pango and the fonts installed with the service, on one or
+ * more lines (it wraps at the image's width, and is scaled down to fit inside the image).
+ */
+export type TextInput = {
+  /** CSS colour (default white); its alpha counts. */
+  colour?: InputMaybe<Scalars['String']['input']>;
+  /** Font family, e.g. "DejaVu Sans" (default sans-serif); an unknown family falls back to the default. */
+  font?: InputMaybe<Scalars['String']['input']>;
+  /** Where to place it (default SOUTHEAST). */
+  gravity?: InputMaybe<Gravity>;
+  /** Pixels from the left edge, with top, instead of gravity. */
+  left?: InputMaybe<Scalars['Int']['input']>;
+  /** 0 (invisible) to 1 (default). */
+  opacity?: InputMaybe<Scalars['Float']['input']>;
+  /** Font size in pixels, 4 to 1000 (default 32). */
+  size?: InputMaybe<Scalars['Int']['input']>;
+  /** 1 to 500 characters, shown as written (no markup). */
+  text: Scalars['String']['input'];
+  /** Pixels from the top edge, with left, instead of gravity. */
+  top?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ThresholdInput = {
+  /** Threshold the luminance, making a grey image (default), rather than each channel. */
+  grayscale?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Values at or above it become 255, below it 0; 0 to 255 (default 128). */
+  value?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** How TIFF output is compressed. */
+export type TiffCompression =
+  /** Lossless Deflate (zip). */
+  | 'DEFLATE'
+  /** JPEG inside TIFF, lossy, with quality (default). */
+  | 'JPEG'
+  /** Lossless LZW. */
+  | 'LZW'
+  /** Lossless, no compression. */
+  | 'NONE';
+
+export type TintInput = {
+  /** The colour whose hue and chroma the image takes (CSS colour). */
+  colour: Scalars['String']['input'];
+};
+
+/**
+ * Cut away the border that differs from a background colour by at most the
+ * threshold; an image that is all border is left as it is.
+ */
+export type TrimInput = {
+  /** The border's colour (CSS colour); left out, the colour of the top-left pixel. */
+  background?: InputMaybe<Scalars['String']['input']>;
+  /** Keep this many pixels of the border around what remains, 0 to the largest side allowed. */
+  margin?: InputMaybe<Scalars['Int']['input']>;
+  /** Largest difference from the background still counted as border, 0 to 255 (default 10). */
+  threshold?: InputMaybe<Scalars['Float']['input']>;
+};
+
 /** One output of a job. */
 export type VariantInput = {
   /** 1 to 64 letters, digits, - or _; unique in the job; the last part of the result's URL. */
@@ -380,6 +603,28 @@ export type VariantInput = {
   /** Applied in order after the job's shared operations. */
   operations?: Array<ImageOperation>;
   output?: InputMaybe<OutputInput>;
+};
+
+/**
+ * An uploaded image laid over this one. Placed by gravity, or by left and top
+ * (both, in pixels) instead; an overlay larger than the image, after scale, is
+ * scaled down to fit inside it.
+ */
+export type WatermarkInput = {
+  /** Where to place it (default SOUTHEAST); with tile, where the tiling starts. */
+  gravity?: InputMaybe<Gravity>;
+  /** The overlay: one more file of the multipart request, any input format; its transparency is kept. */
+  image: Scalars['Upload']['input'];
+  /** Pixels from the left edge, with top, instead of gravity. */
+  left?: InputMaybe<Scalars['Int']['input']>;
+  /** 0 (invisible) to 1 (as it is, default): multiplies the overlay's alpha. */
+  opacity?: InputMaybe<Scalars['Float']['input']>;
+  /** The overlay's width as a fraction of the image's width, above 0 to 1; left out, its own size. */
+  scale?: InputMaybe<Scalars['Float']['input']>;
+  /** Repeat the overlay across the whole image. */
+  tile?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Pixels from the top edge, with left, instead of gravity. */
+  top?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -460,7 +705,13 @@ export type ResolversTypes = {
   CreateImageJobInput: CreateImageJobInput;
   CropInput: CropInput;
   ExifSummary: ResolverTypeWrapper<ExifSummary>;
+  ExtendInput: ExtendInput;
+  ExtendWith: ExtendWith;
+  FlattenInput: FlattenInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  FocusInput: FocusInput;
+  GammaInput: GammaInput;
+  Gravity: Gravity;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ImageFormat: ImageFormat;
   ImageInfo: ResolverTypeWrapper<ImageInfo>;
@@ -470,11 +721,16 @@ export type ResolversTypes = {
   Job: ResolverTypeWrapper<JobRecord>;
   JobError: ResolverTypeWrapper<JobError>;
   JobStatus: JobStatus;
+  LinearInput: LinearInput;
   LocateInput: LocateInput;
   MarkInput: MarkInput;
   MarkShape: MarkShape;
   Match: ResolverTypeWrapper<Match>;
+  MedianInput: MedianInput;
+  ModulateInput: ModulateInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NegateInput: NegateInput;
+  NormaliseInput: NormaliseInput;
   OutputInput: OutputInput;
   Placeholder: ResolverTypeWrapper<Placeholder>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -485,8 +741,14 @@ export type ResolversTypes = {
   SharpenInput: SharpenInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TextInput: TextInput;
+  ThresholdInput: ThresholdInput;
+  TiffCompression: TiffCompression;
+  TintInput: TintInput;
+  TrimInput: TrimInput;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
   VariantInput: VariantInput;
+  WatermarkInput: WatermarkInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -496,7 +758,11 @@ export type ResolversParentTypes = {
   CreateImageJobInput: CreateImageJobInput;
   CropInput: CropInput;
   ExifSummary: ExifSummary;
+  ExtendInput: ExtendInput;
+  FlattenInput: FlattenInput;
   Float: Scalars['Float']['output'];
+  FocusInput: FocusInput;
+  GammaInput: GammaInput;
   ID: Scalars['ID']['output'];
   ImageInfo: ImageInfo;
   ImageOperation: ImageOperation;
@@ -504,10 +770,15 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   Job: JobRecord;
   JobError: JobError;
+  LinearInput: LinearInput;
   LocateInput: LocateInput;
   MarkInput: MarkInput;
   Match: Match;
+  MedianInput: MedianInput;
+  ModulateInput: ModulateInput;
   Mutation: Record<PropertyKey, never>;
+  NegateInput: NegateInput;
+  NormaliseInput: NormaliseInput;
   OutputInput: OutputInput;
   Placeholder: Placeholder;
   Query: Record<PropertyKey, never>;
@@ -516,8 +787,13 @@ export type ResolversParentTypes = {
   SharpenInput: SharpenInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  TextInput: TextInput;
+  ThresholdInput: ThresholdInput;
+  TintInput: TintInput;
+  TrimInput: TrimInput;
   Upload: Scalars['Upload']['output'];
   VariantInput: VariantInput;
+  WatermarkInput: WatermarkInput;
 };
 
 export type ExifSummaryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExifSummary'] = ResolversParentTypes['ExifSummary']> = {

@@ -43,6 +43,61 @@ export type CropInput = {
   width: number;
 };
 
+/** Borders in pixels, 0 to the largest side allowed, at least one above 0. */
+export type ExtendInput = {
+  /** Colour of the borders with BACKGROUND (CSS colour, default transparent black). */
+  background?: string | null | undefined;
+  bottom?: number | null | undefined;
+  extendWith?: ExtendWith | null | undefined;
+  left?: number | null | undefined;
+  right?: number | null | undefined;
+  top?: number | null | undefined;
+};
+
+/** How extend fills the new borders. */
+export type ExtendWith =
+  /** With the background colour (default). */
+  | 'BACKGROUND'
+  /** Repeating the edge pixels outwards. */
+  | 'COPY'
+  /** Mirroring the image at its edges. */
+  | 'MIRROR'
+  /** Repeating the image, as tiles. */
+  | 'REPEAT';
+
+export type FlattenInput = {
+  /** What transparency is merged onto (CSS colour, default white). */
+  background?: string | null | undefined;
+};
+
+/** A point as fractions of the image's width and height: 0,0 top left, 1,1 bottom right. */
+export type FocusInput = {
+  /** 0 (left edge) to 1 (right edge). */
+  x: number;
+  /** 0 (top edge) to 1 (bottom edge). */
+  y: number;
+};
+
+export type GammaInput = {
+  /**
+   * 1.0 to 3.0: each value v (0 to 1) becomes v^(1/gamma), brightening the
+   * midtones (2.2 turns linear light into display values).
+   */
+  gamma: number;
+};
+
+/** A compass point to place an overlay at. */
+export type Gravity =
+  | 'CENTER'
+  | 'EAST'
+  | 'NORTH'
+  | 'NORTHEAST'
+  | 'NORTHWEST'
+  | 'SOUTH'
+  | 'SOUTHEAST'
+  | 'SOUTHWEST'
+  | 'WEST';
+
 export type ImageFormat =
   | 'AVIF'
   | 'GIF'
@@ -53,24 +108,63 @@ export type ImageFormat =
 
 /** Exactly one operation per list entry. */
 export type ImageOperation =
-  {   blur: BlurInput; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never;   crop: CropInput; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never;   /** Mirror top to bottom. */
-  flip: boolean; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never;   /** Mirror left to right. */
-  flop: boolean; grayscale?: never; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never;   grayscale: boolean; locate?: never; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never;   /**
+  {   /**
+   * Rotate upright from the EXIF orientation, as an explicit step. Only the
+   * first operation still sees the orientation, so it is useful there, with the
+   * job's autoOrient: false (to run something on the stored pixels first, use
+   * a variant).
+   */
+  autoOrient: boolean; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never;   /** Gaussian blur. */
+  blur: BlurInput; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never;   /** Cut out a rectangle. */
+  crop: CropInput; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never;   /** Add borders. */
+  extend: ExtendInput; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never;   /** Merge transparency onto a background colour. */
+  flatten: FlattenInput; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never;   /** Mirror top to bottom. */
+  flip: boolean; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never;   /** Mirror left to right. */
+  flop: boolean; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never;   /** Gamma correction of the midtones. */
+  gamma: GammaInput; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never;   /** Drop the colour, keeping the luminance. */
+  grayscale: boolean; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never;   /** Levels: a * value + b on every colour channel (contrast and brightness). */
+  linear: LinearInput; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never;   /**
    * Find where a smaller template image appears in the image as it is at this
    * step (zero-mean normalised cross-correlation on greyscale, coarse to fine),
    * report each place in ImageResult.matches and, with mark, draw it. The image
    * itself is unchanged unless marked. Progress rises during the search, and the
    * search stops when the job is cancelled or out of time.
    */
-  locate: LocateInput; resize?: never; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never;   resize: ResizeInput; rotate?: never; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never;   rotate: RotateInput; sharpen?: never; }
-  |  { blur?: never; crop?: never; flip?: never; flop?: never; grayscale?: never; locate?: never; resize?: never; rotate?: never;   sharpen: SharpenInput; };
+  locate: LocateInput; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never;   /** Median filter: removes speckle noise, keeps edges. */
+  median: MedianInput; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never;   /** Brightness, saturation, hue and lightness. */
+  modulate: ModulateInput; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never;   /** Invert the colours. */
+  negate: NegateInput; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never;   /** Stretch the luminance to the full range between two percentiles. */
+  normalise: NormaliseInput; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never;   /** Scale to a width and/or height. */
+  resize: ResizeInput; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never;   /** Turn by an angle. */
+  rotate: RotateInput; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never;   /** Sharpen edges. */
+  sharpen: SharpenInput; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never;   /** Write text over the image. */
+  text: TextInput; threshold?: never; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never;   /** Every pixel to black or white. */
+  threshold: ThresholdInput; tint?: never; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never;   /** Colour the image with a tint, keeping its luminance. */
+  tint: TintInput; trim?: never; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never;   /** Cut away a border of one colour. */
+  trim: TrimInput; watermark?: never; }
+  |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never;   /** Lay a second uploaded image over this one. */
+  watermark: WatermarkInput; };
 
 /** Where a job is in its life: QUEUED → ACTIVE → COMPLETED | FAILED | CANCELLED. */
 export type JobStatus =
@@ -79,6 +173,14 @@ export type JobStatus =
   | 'COMPLETED'
   | 'FAILED'
   | 'QUEUED';
+
+/** Each colour channel becomes a * value + b (alpha stays). */
+export type LinearInput = {
+  /** Contrast multiplier, 0 to 10 (default 1). */
+  a?: number | null | undefined;
+  /** Brightness offset, -255 to 255 (default 0). */
+  b?: number | null | undefined;
+};
 
 export type LocateInput = {
   /** Draw each match on the output. */
@@ -109,20 +211,77 @@ export type MarkShape =
   | 'BOX'
   | 'CIRCLE';
 
+export type MedianInput = {
+  /** Side of the square window, an odd whole number from 1 to 49 (default 3). */
+  size?: number | null | undefined;
+};
+
+/** At least one of them. */
+export type ModulateInput = {
+  /** Multiplier, 0 to 10 (1 leaves it as it is). */
+  brightness?: number | null | undefined;
+  /** Hue rotation in whole degrees, -360 to 360. */
+  hue?: number | null | undefined;
+  /** Added to the lightness (L of LCh, 0 to 100), -100 to 100. */
+  lightness?: number | null | undefined;
+  /** Multiplier, 0 to 10 (0 is grey, 1 leaves it as it is). */
+  saturation?: number | null | undefined;
+};
+
+export type NegateInput = {
+  /** Invert the alpha channel too (default false: transparency stays). */
+  alpha?: boolean | null | undefined;
+};
+
+/** The luminance at the lower percentile becomes black, at the upper white. */
+export type NormaliseInput = {
+  /** 0 to 99, below upper (default 1). */
+  lower?: number | null | undefined;
+  /** 1 to 100, above lower (default 99). */
+  upper?: number | null | undefined;
+};
+
 export type OutputInput = {
   /** Colour to flatten transparency onto when the format has no alpha (CSS colour, default white). */
   background?: string | null | undefined;
+  /** PNG with palette, and GIF: at most this many colours, 2 to 256 (default 256); libvips rounds a palette up to 2, 4, 16 or 256 entries. */
+  colours?: number | null | undefined;
+  /** PNG: zlib compression level, 0 (fastest, largest) to 9 (default 6). */
+  compressionLevel?: number | null | undefined;
+  /** AVIF: CPU effort, 0 (fastest) to 9 (smallest files), default 4. */
+  effort?: number | null | undefined;
   /**
    * Output format. Default: the input's format when it is one of ImageFormat,
    * otherwise PNG for images with transparency and JPEG for the rest.
    */
   format?: ImageFormat | null | undefined;
+  /**
+   * Keep the input's ICC profile, with the colours in its colour space. By
+   * default colours are converted to sRGB and no profile is attached.
+   */
+  keepIcc?: boolean | null | undefined;
   /** Keep EXIF and XMP metadata (orientation normalised, colours sRGB); stripped by default. */
   keepMetadata?: boolean | null | undefined;
+  /** WEBP and AVIF: lossless compression (quality is then ignored). */
+  lossless?: boolean | null | undefined;
+  /**
+   * Largest size of the encoded result in bytes, for JPEG, WEBP or AVIF given as
+   * format: the highest quality (up to quality, or the format's default) whose
+   * result fits is used. Fails with OUTPUT_TOO_LARGE when even quality 1 is larger.
+   */
+  maxBytes?: number | null | undefined;
+  /** JPEG: mozjpeg's defaults (trellis quantisation, optimised scans; smaller files, slower). */
+  mozjpeg?: boolean | null | undefined;
+  /** PNG: quantise to a palette of at most colours entries (lossy, much smaller). */
+  palette?: boolean | null | undefined;
   /** Compute ImageResult.placeholder (a ThumbHash, the dominant colour and a tiny preview) for the result. */
   placeholder?: boolean | null | undefined;
+  /** JPEG: progressive (interlaced) scans. */
+  progressive?: boolean | null | undefined;
   /** 1 to 100, for JPEG, WEBP, AVIF and TIFF (defaults 80, 80, 50, 80). */
   quality?: number | null | undefined;
+  /** TIFF: the compression (default JPEG). */
+  tiffCompression?: TiffCompression | null | undefined;
 };
 
 export type ResizeFit =
@@ -142,6 +301,11 @@ export type ResizeInput = {
   /** Letterbox colour for CONTAIN (CSS colour, default transparent black). */
   background?: string | null | undefined;
   fit?: ResizeFit | null | undefined;
+  /**
+   * For COVER with width and height: the point to keep in view, cropping around
+   * it (as near the middle of the result as the edges allow) instead of by position.
+   */
+  focus?: FocusInput | null | undefined;
   height?: number | null | undefined;
   position?: ResizePosition | null | undefined;
   width?: number | null | undefined;
@@ -177,6 +341,65 @@ export type SharpenInput = {
   sigma?: number | null | undefined;
 };
 
+/**
+ * Text rendered with Pango and the fonts installed with the service, on one or
+ * more lines (it wraps at the image's width, and is scaled down to fit inside the image).
+ */
+export type TextInput = {
+  /** CSS colour (default white); its alpha counts. */
+  colour?: string | null | undefined;
+  /** Font family, e.g. "DejaVu Sans" (default sans-serif); an unknown family falls back to the default. */
+  font?: string | null | undefined;
+  /** Where to place it (default SOUTHEAST). */
+  gravity?: Gravity | null | undefined;
+  /** Pixels from the left edge, with top, instead of gravity. */
+  left?: number | null | undefined;
+  /** 0 (invisible) to 1 (default). */
+  opacity?: number | null | undefined;
+  /** Font size in pixels, 4 to 1000 (default 32). */
+  size?: number | null | undefined;
+  /** 1 to 500 characters, shown as written (no markup). */
+  text: string;
+  /** Pixels from the top edge, with left, instead of gravity. */
+  top?: number | null | undefined;
+};
+
+export type ThresholdInput = {
+  /** Threshold the luminance, making a grey image (default), rather than each channel. */
+  grayscale?: boolean | null | undefined;
+  /** Values at or above it become 255, below it 0; 0 to 255 (default 128). */
+  value?: number | null | undefined;
+};
+
+/** How TIFF output is compressed. */
+export type TiffCompression =
+  /** Lossless Deflate (zip). */
+  | 'DEFLATE'
+  /** JPEG inside TIFF, lossy, with quality (default). */
+  | 'JPEG'
+  /** Lossless LZW. */
+  | 'LZW'
+  /** Lossless, no compression. */
+  | 'NONE';
+
+export type TintInput = {
+  /** The colour whose hue and chroma the image takes (CSS colour). */
+  colour: string;
+};
+
+/**
+ * Cut away the border that differs from a background colour by at most the
+ * threshold; an image that is all border is left as it is.
+ */
+export type TrimInput = {
+  /** The border's colour (CSS colour); left out, the colour of the top-left pixel. */
+  background?: string | null | undefined;
+  /** Keep this many pixels of the border around what remains, 0 to the largest side allowed. */
+  margin?: number | null | undefined;
+  /** Largest difference from the background still counted as border, 0 to 255 (default 10). */
+  threshold?: number | null | undefined;
+};
+
 /** One output of a job. */
 export type VariantInput = {
   /** 1 to 64 letters, digits, - or _; unique in the job; the last part of the result's URL. */
@@ -184,6 +407,28 @@ export type VariantInput = {
   /** Applied in order after the job's shared operations. */
   operations?: Array<ImageOperation>;
   output?: OutputInput | null | undefined;
+};
+
+/**
+ * An uploaded image laid over this one. Placed by gravity, or by left and top
+ * (both, in pixels) instead; an overlay larger than the image, after scale, is
+ * scaled down to fit inside it.
+ */
+export type WatermarkInput = {
+  /** Where to place it (default SOUTHEAST); with tile, where the tiling starts. */
+  gravity?: Gravity | null | undefined;
+  /** The overlay: one more file of the multipart request, any input format; its transparency is kept. */
+  image: null;
+  /** Pixels from the left edge, with top, instead of gravity. */
+  left?: number | null | undefined;
+  /** 0 (invisible) to 1 (as it is, default): multiplies the overlay's alpha. */
+  opacity?: number | null | undefined;
+  /** The overlay's width as a fraction of the image's width, above 0 to 1; left out, its own size. */
+  scale?: number | null | undefined;
+  /** Repeat the overlay across the whole image. */
+  tile?: boolean | null | undefined;
+  /** Pixels from the top edge, with left, instead of gravity. */
+  top?: number | null | undefined;
 };
 
 export type JobFieldsFragment = { id: string, status: JobStatus, progress: number, attempts: number, createdAt: string, updatedAt: string, input: { filename: string | null, format: ImageFormat | null, width: number | null, height: number | null, bytes: number } | null, result: { name: string, url: string, format: ImageFormat, contentType: string, width: number, height: number, bytes: number, placeholder: { thumbhash: string, dominantColor: string, dataUrl: string } | null, matches: Array<{ x: number, y: number, width: number, height: number, score: number, scale: number }> } | null, results: Array<{ name: string, url: string, format: ImageFormat, contentType: string, width: number, height: number, bytes: number, placeholder: { thumbhash: string, dominantColor: string, dataUrl: string } | null, matches: Array<{ x: number, y: number, width: number, height: number, score: number, scale: number }> }>, error: { code: string, message: string } | null };

@@ -1,9 +1,9 @@
 import type { Sharp } from 'sharp';
 import type { CreateImageJobInput, ImageOperation, VariantInput } from '../generated/graphql';
 import { badInput, DarkroomError } from '../errors';
-import { grayscale } from './colour';
-import { blur, sharpen } from './filters';
-import { crop, flip, flop, resize, rotate } from './geometry';
+import { flatten, gamma, grayscale, linear, modulate, negate, normalise, threshold, tint } from './colour';
+import { blur, median, sharpen } from './filters';
+import { autoOrient, crop, extend, flip, flop, resize, rotate, trim } from './geometry';
 import { locate } from './locate';
 import {
   DEFAULT_JOB_LIMITS,
@@ -17,9 +17,34 @@ import {
   type ValidateContext,
 } from './operation';
 import { validateOutput, type OutputSpec } from './output';
+import { text, watermark } from './overlay';
 
 /** Every operation a job can ask for, by its name in the ImageOperation input. */
-const CATALOGUE = { resize, crop, rotate, flip, flop, grayscale, blur, sharpen, locate } satisfies {
+const CATALOGUE = {
+  resize,
+  crop,
+  extend,
+  trim,
+  rotate,
+  flip,
+  flop,
+  autoOrient,
+  grayscale,
+  modulate,
+  tint,
+  normalise,
+  gamma,
+  negate,
+  threshold,
+  linear,
+  flatten,
+  blur,
+  sharpen,
+  median,
+  watermark,
+  text,
+  locate,
+} satisfies {
   [K in keyof ImageOperation]-?: Operation<NonNullable<ImageOperation[K]>, unknown>;
 };
 

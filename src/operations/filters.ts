@@ -1,5 +1,6 @@
-import type { BlurInput, SharpenInput } from '../generated/graphql';
-import { finite } from './checks';
+import type { BlurInput, MedianInput, SharpenInput } from '../generated/graphql';
+import { badInput } from '../errors';
+import { finite, integer } from './checks';
 import { defineOperation } from './operation';
 
 export const blur = defineOperation<BlurInput, { sigma: number }>({
@@ -12,4 +13,14 @@ export const sharpen = defineOperation<SharpenInput, { sigma: number | null }>({
     sigma: input.sigma == null ? null : finite(input.sigma, `${field}.sigma`, 0.000001, 10),
   }),
   apply: (image, args) => (args.sigma === null ? image.sharpen() : image.sharpen({ sigma: args.sigma })),
+});
+
+export const median = defineOperation<MedianInput, { size: number }>({
+  validate(input, field) {
+    const size = integer(input.size ?? 3, `${field}.size`, 1, 49);
+    // An even window has no centre pixel to replace.
+    if (size % 2 === 0) throw badInput(`${field}.size`, `must be odd, got ${size}`);
+    return { size };
+  },
+  apply: (image, args) => image.median(args.size),
 });

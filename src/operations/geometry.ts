@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { CropInput, ResizeFit, ResizeInput, ResizePosition, RotateInput } from '../generated/graphql';
+import type { CropInput, ExtendInput, ExtendWith, ResizeFit, ResizeInput, ResizePosition, RotateInput, TrimInput } from '../generated/graphql';
 import { badInput } from '../errors';
 import { colour, finite, integer } from './checks';
 import { defineOperation, type Size } from './operation';
@@ -30,6 +30,12 @@ function scaled(size: Size, scale: number): Size {
   return { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
 }
 
+/** A point as fractions of the width and height. */
+export interface Focus {
+  x: number;
+  y: number;
+}
+
 export interface ResizeArgs {
   width: number | null;
   height: number | null;
@@ -37,6 +43,42 @@ export interface ResizeArgs {
   position: ResizePosition;
   withoutEnlargement: boolean;
   background: string | null;
+  /** Only with COVER and both sides; replaces position. */
+  focus?: Focus;
+}
+
+function validateFocus(input: ResizeInput, field: string, width: number | null, height: number | null): Focus {
+  const focus = input.focus!;
+  if (width === null || height === null || (input.fit ?? 'COVER') !== 'COVER') {
+    throw badInput(field, 'a focus point needs fit COVER with both width and height (only then is anything cropped)');
+  }
+  if ((input.position ?? 'CENTER') !== 'CENTER') throw badInput(field, 'give either a focus point or a position, not both');
+  return { x: finite(focus.x, `${field}.x`, 0, 1), y: finite(focus.y, `${field}.y`, 0, 1) };
+}
+
+/** Where a side of `length` pixels starts so that `at` is as near its middle as the edges allow. */
+function around(at: number, length: number, full: number): number {
+  return Math.min(full - length, Math.max(0, Math.round(at - length / 2)));
+}
+
+/**
+ * COVER around a focus point: scale so the target is covered, then cut the
+ * target out around the point (sharp's own positions know only compass points).
+ */
+function coverAround(image: sharp.Sharp, args: ResizeArgs & { focus: Focus }, size: Size): sharp.Sharp {
+  const target = { width: args.width!, height: args.height! };
+  const scale = Math.max(target.width / size.width, target.height / size.height);
+  const factor = args.withoutEnlargement ? Math.min(1, scale) : scale;
+  const scaledSize = {
+    width: Math.max(Math.min(target.width, size.width), Math.round(size.width * factor)),
+    height: Math.max(Math.min(target.height, size.height), Math.round(size.height * factor)),
+  };
+  const width = Math.min(target.width, scaledSize.width);
+  const height = Math.min(target.height, scaledSize.height);
+  const left = around(args.focus.x * scaledSize.width, width, scaledSize.width);
+  const top = around(args.focus.y * scaledSize.height, height, scaledSize.height);
+  const resized = factor === 1 ? image : image.resize({ ...scaledSize, fit: 'fill' });
+  return resized.extract({ left, top, width, height });
 }
 
 export const resize = defineOperation<ResizeInput, ResizeArgs>({
@@ -44,7 +86,7 @@ export const resize = defineOperation<ResizeInput, ResizeArgs>({
     const width = input.width == null ? null : integer(input.width, `${field}.width`, 1, limits.maxDimension);
     const height = input.height == null ? null : integer(input.height, `${field}.height`, 1, limits.maxDimension);
     if (width === null && height === null) throw badInput(field, 'give width, height or both');
-    return {
+    const args: ResizeArgs = {
       width,
       height,
       fit: input.fit ?? 'COVER',
@@ -52,6 +94,7 @@ export const resize = defineOperation<ResizeInput, ResizeArgs>({
       withoutEnlargement: input.withoutEnlargement ?? false,
       background: input.background == null ? null : colour(input.background, `${field}.background`),
     };
+    return input.focus == null ? args : { ...args, focus: validateFocus(input, `${field}.focus`, width, height) };
   },
   resultSize(args, size) {
     if (args.width !== null && args.height !== null) {
@@ -64,7 +107,8 @@ export const resize = defineOperation<ResizeInput, ResizeArgs>({
     const scale = args.width !== null ? args.width / size.width : args.height! / size.height;
     return { size: scaled(size, scale), exact: false };
   },
-  apply(image, args) {
+  apply(image, args, { size }) {
+    if (args.focus) return coverAround(image, { ...args, focus: args.focus }, size);
     return image.resize({
       width: args.width ?? undefined,
       height: args.height ?? undefined,
@@ -135,4 +179,77 @@ export const flip = defineOperation<boolean, true>({
 export const flop = defineOperation<boolean, true>({
   validate: () => true,
   apply: (image) => image.flop(),
+});
+
+const EXTEND_WITH: Record<ExtendWith, sharp.ExtendWith> = { BACKGROUND: 'background', COPY: 'copy', REPEAT: 'repeat', MIRROR: 'mirror' };
+
+export interface ExtendArgs {
+  top: number;
+  right: number;
+  bottom: number;
+  left: number;
+  background: string | null;
+  extendWith: ExtendWith;
+}
+
+export const extend = defineOperation<ExtendInput, ExtendArgs>({
+  validate(input, field, { limits }) {
+    const side = (name: 'top' | 'right' | 'bottom' | 'left') => integer(input[name] ?? 0, `${field}.${name}`, 0, limits.maxDimension);
+    const args = {
+      top: side('top'),
+      right: side('right'),
+      bottom: side('bottom'),
+      left: side('left'),
+      background: input.background == null ? null : colour(input.background, `${field}.background`),
+      extendWith: input.extendWith ?? 'BACKGROUND',
+    };
+    if (args.top + args.right + args.bottom + args.left === 0) throw badInput(field, 'give at least one border above 0 pixels');
+    if (args.background !== null && args.extendWith !== 'BACKGROUND') {
+      throw badInput(`${field}.background`, `a background colour only applies with extendWith BACKGROUND, not ${args.extendWith}`);
+    }
+    return args;
+  },
+  resultSize: (args, size) => ({
+    size: { width: size.width + args.left + args.right, height: size.height + args.top + args.bottom },
+    exact: true,
+  }),
+  apply(image, args) {
+    return image.extend({
+      top: args.top,
+      right: args.right,
+      bottom: args.bottom,
+      left: args.left,
+      extendWith: EXTEND_WITH[args.extendWith],
+      background: args.background ?? { r: 0, g: 0, b: 0, alpha: 0 },
+    });
+  },
+  addsTransparency: (args) => args.extendWith === 'BACKGROUND',
+});
+
+export interface TrimArgs {
+  background: string | null;
+  threshold: number;
+  margin: number;
+}
+
+export const trim = defineOperation<TrimInput, TrimArgs>({
+  validate(input, field, { limits }) {
+    return {
+      background: input.background == null ? null : colour(input.background, `${field}.background`),
+      threshold: finite(input.threshold ?? 10, `${field}.threshold`, 0, 255),
+      margin: integer(input.margin ?? 0, `${field}.margin`, 0, limits.maxDimension),
+    };
+  },
+  // Only the pixels tell how much goes; never more than there is.
+  resultSize: (_args, size) => ({ size, exact: false }),
+  apply(image, args) {
+    return image.trim({ threshold: args.threshold, margin: args.margin, ...(args.background === null ? {} : { background: args.background }) });
+  },
+});
+
+export const autoOrient = defineOperation<boolean, true>({
+  validate: () => true,
+  // A quarter turn swaps the sides, which only the input's EXIF tells.
+  resultSize: (_args, size) => ({ size, exact: false }),
+  apply: (image) => image.autoOrient(),
 });

@@ -2,7 +2,7 @@ import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { ImageFormat } from '../generated/graphql';
 import { addsTransparency, applyStep, planJob, type JobSpec, type OperationStep, type VariantSpec } from '../operations/catalogue';
 import { oversize, type Match, type Size, type SizeBounds } from '../operations/operation';
-import { chooseFormat, encodeOutput, FORMATS, type AnimationTiming } from '../operations/output';
+import { chooseFormat, encodeOutput, FORMATS, kept, keeping, type AnimationTiming, type Kept } from '../operations/output';
 import { DarkroomError } from '../errors';
 import { inspectInput, type InputPolicy } from './input-policy';
 import { placeholder, type Placeholder } from './placeholder';
@@ -68,14 +68,13 @@ interface Stage {
  * Materialise a step so the next operation sees its result, in the order the
  * client gave (sharp orders operations inside one pipeline by its own rules).
  * Raw pixels are cheapest, but sharp writes a greyscale image as its one grey
- * band, dropping alpha; uncompressed PNG keeps alpha, and EXIF and XMP when
- * metadata must travel along (TIFF keeps only a stub of the EXIF). Frames of an
- * animation only survive as raw pixels with their page height.
+ * band, dropping alpha; uncompressed PNG keeps alpha, and EXIF and XMP or the
+ * ICC profile when they must travel along (TIFF keeps only a stub of the EXIF).
+ * Frames of an animation only survive as raw pixels with their page height.
  */
-async function materialise(stage: Stage, keepMetadata: boolean, seconds: number): Promise<Stage> {
-  if (stage.frames === 1 && (keepMetadata || stage.alpha)) {
-    const kept = keepMetadata ? stage.image.keepExif().keepXmp() : stage.image;
-    const { data, info } = await kept.png({ compressionLevel: 0 }).toBuffer({ resolveWithObject: true });
+async function materialise(stage: Stage, keep: Kept, seconds: number): Promise<Stage> {
+  if (stage.frames === 1 && (keep.metadata || keep.icc || stage.alpha)) {
+    const { data, info } = await keeping(stage.image, keep).png({ compressionLevel: 0 }).toBuffer({ resolveWithObject: true });
     return { ...stage, image: sharp(data).timeout({ seconds }), size: { width: info.width, height: info.height }, pixels: null };
   }
   const { data, info } = await stage.image.raw().toBuffer({ resolveWithObject: true });
@@ -167,15 +166,15 @@ export async function processImage(
     matches: [],
   };
   // An animation is decoded once into raw frames, which every step then works on one by one.
-  if (frames > 1) stage = await vips(() => materialise(stage, false, limits.timeoutSeconds));
+  if (frames > 1) stage = await vips(() => materialise(stage, kept([]), limits.timeoutSeconds));
 
   if (spec.variants.length === 1) {
     const [variant] = spec.variants;
     return [await run.variant(stage, variant, formats[0], [...spec.operations, ...variant.operations], true)];
   }
-  const keepMetadata = spec.variants.some((variant) => variant.output.keepMetadata);
-  stage = await run.steps(stage, spec.operations, keepMetadata);
-  if (spec.operations.length === 0) stage = await vips(() => materialise(stage, keepMetadata, limits.timeoutSeconds));
+  const keep = kept(spec.variants.map((variant) => variant.output));
+  stage = await run.steps(stage, spec.operations, keep);
+  if (spec.operations.length === 0) stage = await vips(() => materialise(stage, keep, limits.timeoutSeconds));
   const results: ProcessedImage[] = [];
   for (let i = 0; i < spec.variants.length; i++) {
     const variant = spec.variants[i];
@@ -203,10 +202,10 @@ class StepRunner {
   ) {}
 
   /** Apply `steps`, materialising after each so the next sees its result, the last included. */
-  async steps(stage: Stage, steps: readonly OperationStep[], keepMetadata: boolean): Promise<Stage> {
+  async steps(stage: Stage, steps: readonly OperationStep[], keep: Kept): Promise<Stage> {
     for (const step of steps) {
       stage = await this.apply(stage, step);
-      if (!stage.pixels) stage = await vips(() => materialise(stage, keepMetadata, this.limits.timeoutSeconds));
+      if (!stage.pixels) stage = await vips(() => materialise(stage, keep, this.limits.timeoutSeconds));
       await this.advance(stage.size);
     }
     return stage;
@@ -219,7 +218,7 @@ class StepRunner {
    */
   async variant(stage: Stage, variant: VariantSpec, format: ImageFormat, steps: readonly OperationStep[], last: boolean): Promise<ProcessedImage> {
     if (!ANIMATES.has(format)) stage = firstFrame(stage, this.limits.timeoutSeconds);
-    const { keepMetadata } = variant.output;
+    const keep = kept([variant.output]);
     // The encoding, and the last operation when it shares the encoder's pipeline.
     let encoded = 1;
     for (let i = 0; i < steps.length; i++) {
@@ -227,7 +226,7 @@ class StepRunner {
       // sharp flattens before any operation in its pipeline, so when the encoder
       // must flatten, the last operation needs a pass of its own as well.
       if (i < steps.length - 1 || (stage.alpha && !FORMATS[format].alpha) || stage.pixels) {
-        if (!stage.pixels) stage = await vips(() => materialise(stage, keepMetadata, this.limits.timeoutSeconds));
+        if (!stage.pixels) stage = await vips(() => materialise(stage, keep, this.limits.timeoutSeconds));
         await this.advance(stage.size);
       } else {
         encoded++;

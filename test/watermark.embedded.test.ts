@@ -1,0 +1,64 @@
+import sharp from 'sharp';
+import { DarkroomClient, JOB_FIELDS, type JobView } from './support/client';
+import { corpus } from './support/corpus';
+import { changedBox, pixels } from './support/pixels';
+import { ServiceProcess } from './support/processes';
+
+/** createImageJob with a watermark: the job's image and the overlay as two files of one multipart request. */
+async function createWithOverlay(client: DarkroomClient, image: Buffer, overlay: Buffer, watermark: Record<string, unknown>): Promise<{ data?: { createImageJob: JobView }; errors?: unknown[] }> {
+  const form = new FormData();
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: `mutation Create($input: CreateImageJobInput!) { createImageJob(input: $input) { ${JOB_FIELDS} } }`,
+      variables: { input: { file: null, operations: [{ watermark: { ...watermark, image: null } }], output: { format: 'PNG' } } },
+    }),
+  );
+  form.append('map', JSON.stringify({ 0: ['variables.input.file'], 1: ['variables.input.operations.0.watermark.image'] }));
+  form.append('0', new Blob([image]), 'photo.jpg');
+  form.append('1', new Blob([overlay]), 'logo.png');
+  const res = await fetch(`${client.baseUrl}/graphql`, { method: 'POST', body: form, headers: { 'Apollo-Require-Preflight': 'true' } });
+  return res.json() as Promise<{ data?: { createImageJob: JobView }; errors?: unknown[] }>;
+}
+
+describe('watermark through GraphQL, embedded one-process mode', () => {
+  let main: ServiceProcess;
+  let client: DarkroomClient;
+
+  beforeAll(async () => {
+    main = ServiceProcess.start('main', 'node dist/main.js', { REDIS_URL: '', CLOUDAMQP_URL: '', AMQP_URL: '', PORT: '0' });
+    client = new DarkroomClient(`http://127.0.0.1:${await main.port()}`);
+  });
+
+  afterAll(async () => {
+    expect(await main.stop()).toBe(0);
+  });
+
+  test('the uploaded overlay lands in its box at left/top, and nowhere else', async () => {
+    const photo = corpus('Landscape_1.jpg');
+    const overlay = await sharp({ create: { width: 80, height: 40, channels: 4, background: '#00ff00' } }).png().toBuffer();
+    const created = await createWithOverlay(client, photo, overlay, { left: 30, top: 50 });
+    expect(created.errors).toBeUndefined();
+    const events = await client.watch(created.data!.createImageJob.id);
+    const done = events[events.length - 1];
+    expect(done).toMatchObject({ status: 'COMPLETED', result: { format: 'PNG', width: 600, height: 450 } });
+    const response = await client.download(done.result!.url);
+    expect(response.status).toBe(200);
+    const out = await pixels(sharp(Buffer.from(await response.arrayBuffer())).removeAlpha());
+    const original = await pixels(sharp(photo));
+    expect(changedBox(out, original)).toEqual({ left: 30, top: 50, width: 80, height: 40 });
+    expect(out.at(70, 70)).toEqual([0, 255, 0]);
+    expect(out.at(10, 10)).toEqual(original.at(10, 10));
+  });
+
+  test('an overlay that is not an image is refused up front, naming its field', async () => {
+    const created = await createWithOverlay(client, corpus('Landscape_1.jpg'), Buffer.from('not an image'), {});
+    expect(created.data ?? null).toBeNull();
+    expect(created.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/^operations\[0\]\.watermark\.image: /),
+        extensions: expect.objectContaining({ code: 'UNSUPPORTED_FORMAT', field: 'operations[0].watermark.image' }),
+      }),
+    ]);
+  });
+});
