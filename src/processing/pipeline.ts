@@ -174,7 +174,7 @@ export async function processImage(
   }
   const keep = kept(spec.variants.map((variant) => variant.output));
   stage = await run.steps(stage, spec.operations, keep);
-  if (spec.operations.length === 0) stage = await vips(() => materialise(stage, keep, limits.timeoutSeconds));
+  if (spec.operations.length === 0 && !stage.pixels) stage = await vips(() => materialise(stage, keep, limits.timeoutSeconds));
   const results: ProcessedImage[] = [];
   for (let i = 0; i < spec.variants.length; i++) {
     const variant = spec.variants[i];
