@@ -39,8 +39,8 @@ const COARSE_SLACK = 0.25;
 /** Candidates refined per scale and turn: enough that decoys cannot crowd out the real instances. */
 const CANDIDATES_BASE = 32;
 const CANDIDATES_PER_MATCH = 4;
-/** Each finer level searches this far beyond the two children of the coarser position. */
-const REFINE_RADIUS = 2;
+/** Each finer level searches this far beyond the two children of the coarser position (the climb at full resolution goes further when needed). */
+const REFINE_RADIUS = 1;
 /** Matches overlapping a better one by more than this are the same instance. */
 const NMS_IOU = 0.3;
 /** Share of a pass's estimated work spent refining, for the progress fraction. */
@@ -109,12 +109,16 @@ export async function locate(
       let x = candidates[c].x - margin;
       let y = candidates[c].y - margin;
       let score = 0;
-      for (let l = coarse - 1; l >= 0; l--) {
+      let alive = true;
+      for (let l = coarse - 1; l >= 0 && alive; l--) {
         ({ x, y, score } = refine(level(l), pass.templates[l], x, y));
+        // Coarse-level scores track full-resolution ones closely (Gaussian pyramid), so a
+        // candidate this far below the threshold on the way down is dropped before the costly levels.
+        alive = l === 0 || score >= opts.threshold - COARSE_SLACK;
       }
       if (coarse === 0) score = candidates[c].score;
-      ({ x, y, score } = climb(level(0), pass.templates[0], x, y, score));
-      if (score >= opts.threshold) {
+      if (alive) ({ x, y, score } = climb(level(0), pass.templates[0], x, y, score));
+      if (alive && score >= opts.threshold) {
         const { width, height } = pass.templates[0];
         found.push({ x, y, width, height, score, scale: pass.scale, angle: pass.angle });
       }
