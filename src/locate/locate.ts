@@ -26,15 +26,16 @@ export interface LocateHooks {
   onProgress?(fraction: number): Promise<void>;
 }
 
-/** The smallest template side the service accepts, and the smallest a scale may shrink it to. */
+/** The smallest template side accepted. */
 export const MIN_TEMPLATE_SIDE = 8;
+/** Scales that shrink the template below this are skipped. */
 const MIN_SCALED_SIDE = 4;
 /** The coarse search runs at the deepest pyramid level where the template keeps this many pixels a side. */
 const MIN_COARSE_SIDE = 12;
 const MAX_LEVELS = 4;
 /** Pixels cropped from each side of a reduced template (blurred against copies of its own edge). */
 const PYRAMID_MARGIN = 1;
-/** Coarse scores run lower than full-resolution ones (blur, half-pixel phase), so candidates get this much slack. */
+/** Coarse scores run lower than full-resolution ones (blur, sub-pixel phase: down to ~0.87 of it), so candidates get this much slack. */
 const COARSE_SLACK = 0.25;
 /** Candidates refined per scale and turn: enough that decoys cannot crowd out the real instances. */
 const CANDIDATES_BASE = 32;
@@ -55,13 +56,20 @@ interface Pass {
   coarseWork: number;
 }
 
-
 /**
  * Finds where `template` appears in `image` by zero-mean normalised cross-correlation
- * (OpenCV's TM_CCOEFF_NORMED) on greyscale. For each scale (and quarter turn when
- * rotation-invariant) the whole image is scored at a coarse pyramid level, the best local
- * maxima are followed down the pyramid to full resolution within a few pixels, and
- * non-maximum suppression keeps one match per instance. Matches are best first.
+ * (OpenCV's TM_CCOEFF_NORMED) on greyscale, best match first.
+ *
+ * For each scale (the template resized) and, when rotation-invariant, each quarter turn
+ * (0/90/180/270, exact pixel moves), the whole image is scored at the coarsest Gaussian-pyramid
+ * level where the template keeps MIN_COARSE_SIDE pixels a side (64x64: a quarter of the size),
+ * with window sums from integral images. The best local maxima are followed down the pyramid,
+ * one level at a time within a pixel of where they should land, then climbed to the peak at
+ * full resolution; greedy non-maximum suppression (IoU > 0.3) keeps one match per instance
+ * across positions, scales and turns. Windows with under a quarter of the template's contrast
+ * score 0. Angles between quarter turns are not searched: a turned square leaves corners that
+ * need a masked correlation, which integral-image sums do not give; a coarse angle step of 90°
+ * suits pictures scanned or photographed sideways, not freely rotated objects.
  */
 export async function locate(
   image: GreyImage,
