@@ -77,6 +77,32 @@ describe('locate', () => {
     expect(single[0].score).toBeLessThan(best.score);
   });
 
+  it('finds a small template with fine lettering at every sub-pixel phase of the coarse levels', async () => {
+    const small = await cut(900, 900, 32, 32);
+    const positions = [
+      [100, 100],
+      [301, 201],
+      [502, 302],
+      [703, 403],
+    ];
+    const image = await scene('4.webp', positions.map(([left, top]) => ({ input: small, left, top })));
+    const matches = await locate(image, await greyImage(small));
+    expect(matches).toHaveLength(4);
+    expect(positions.every(([left, top]) => matches.some((m) => near(m, left, top)))).toBe(true);
+  });
+
+  it('takes a copy at half the contrast, not a faint ghost at a tenth', async () => {
+    const half = await sharp(lettering).linear(0.5, 64).png().toBuffer();
+    const ghost = await sharp(lettering).linear(0.1, 115).png().toBuffer();
+    const image = await scene('Landscape_1.jpg', [
+      { input: half, left: 60, top: 40 },
+      { input: ghost, left: 400, top: 300 },
+    ]);
+    const matches = await locate(image, letteringGrey);
+    expect(matches).toHaveLength(1);
+    expect(near(matches[0], 60, 40)).toBe(true);
+  });
+
   it('keeps one match per instance when the template is pasted twice', async () => {
     const image = await scene('4.webp', [
       { input: lettering, left: 120, top: 90 },

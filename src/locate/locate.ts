@@ -26,21 +26,22 @@ export interface LocateHooks {
   onProgress?(fraction: number): Promise<void>;
 }
 
-/** The smallest template side the service accepts, and the smallest a scale may shrink it to. */
+/** The smallest template side accepted. */
 export const MIN_TEMPLATE_SIDE = 8;
+/** Scales that shrink the template below this are skipped. */
 const MIN_SCALED_SIDE = 4;
 /** The coarse search runs at the deepest pyramid level where the template keeps this many pixels a side. */
 const MIN_COARSE_SIDE = 12;
 const MAX_LEVELS = 4;
 /** Pixels cropped from each side of a reduced template (blurred against copies of its own edge). */
 const PYRAMID_MARGIN = 1;
-/** Coarse scores run lower than full-resolution ones (blur, half-pixel phase), so candidates get this much slack. */
+/** Coarse scores run lower than full-resolution ones (blur, sub-pixel phase: down to ~0.87 of it), so candidates get this much slack. */
 const COARSE_SLACK = 0.25;
 /** Candidates refined per scale and turn: enough that decoys cannot crowd out the real instances. */
 const CANDIDATES_BASE = 32;
 const CANDIDATES_PER_MATCH = 4;
-/** Each finer level searches this far beyond the two children of the coarser position. */
-const REFINE_RADIUS = 2;
+/** Each finer level searches this far beyond the two children of the coarser position (the climb at full resolution goes further when needed). */
+const REFINE_RADIUS = 1;
 /** Matches overlapping a better one by more than this are the same instance. */
 const NMS_IOU = 0.3;
 /** Share of a pass's estimated work spent refining, for the progress fraction. */
@@ -55,13 +56,20 @@ interface Pass {
   coarseWork: number;
 }
 
-
 /**
  * Finds where `template` appears in `image` by zero-mean normalised cross-correlation
- * (OpenCV's TM_CCOEFF_NORMED) on greyscale. For each scale (and quarter turn when
- * rotation-invariant) the whole image is scored at a coarse pyramid level, the best local
- * maxima are followed down the pyramid to full resolution within a few pixels, and
- * non-maximum suppression keeps one match per instance. Matches are best first.
+ * (OpenCV's TM_CCOEFF_NORMED) on greyscale, best match first.
+ *
+ * For each scale (the template resized) and, when rotation-invariant, each quarter turn
+ * (0/90/180/270, exact pixel moves), the whole image is scored at the coarsest Gaussian-pyramid
+ * level where the template keeps MIN_COARSE_SIDE pixels a side (64x64: a quarter of the size),
+ * with window sums from integral images. The best local maxima are followed down the pyramid,
+ * one level at a time within a pixel of where they should land, then climbed to the peak at
+ * full resolution; greedy non-maximum suppression (IoU > 0.3) keeps one match per instance
+ * across positions, scales and turns. Windows with under a quarter of the template's contrast
+ * score 0. Angles between quarter turns are not searched: a turned square leaves corners that
+ * need a masked correlation, which integral-image sums do not give; a coarse angle step of 90°
+ * suits pictures scanned or photographed sideways, not freely rotated objects.
  */
 export async function locate(
   image: GreyImage,
@@ -109,12 +117,16 @@ export async function locate(
       let x = candidates[c].x - margin;
       let y = candidates[c].y - margin;
       let score = 0;
-      for (let l = coarse - 1; l >= 0; l--) {
+      let alive = true;
+      for (let l = coarse - 1; l >= 0 && alive; l--) {
         ({ x, y, score } = refine(level(l), pass.templates[l], x, y));
+        // Coarse-level scores track full-resolution ones closely (Gaussian pyramid), so a
+        // candidate this far below the threshold on the way down is dropped before the costly levels.
+        alive = l === 0 || score >= opts.threshold - COARSE_SLACK;
       }
       if (coarse === 0) score = candidates[c].score;
-      ({ x, y, score } = climb(level(0), pass.templates[0], x, y, score));
-      if (score >= opts.threshold) {
+      if (alive) ({ x, y, score } = climb(level(0), pass.templates[0], x, y, score));
+      if (alive && score >= opts.threshold) {
         const { width, height } = pass.templates[0];
         found.push({ x, y, width, height, score, scale: pass.scale, angle: pass.angle });
       }
