@@ -5,7 +5,7 @@ import { greyImage, locate, type GreyImage, type Match } from '../../src/locate'
 import { iou } from '../../src/locate/nms';
 import { DatasetBuilder, HEIGHT, MIN_CORNERNESS, UNIQUE_BELOW, TEMPLATE_SIDE, WIDTH, type Box, type Condition, type Scene } from './dataset';
 import { Random } from './random';
-import { replaceSection } from './section';
+import { replaceSection } from '../src/sections';
 
 const SEED = 20240808;
 const SCENES = 32;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -9,6 +9,7 @@ import { runUploads, type UploadsResult } from './uploads';
 import { parseOptions, UsageError, type Options } from './options';
 import { cpuBetween, cpuSnapshot, loadAverage, peakRssMiB, pidsByName, rssMiB, RssSampler, type CpuUse } from './procstat';
 import { renderReport, type Report, type RssRun, type WorkloadResult } from './report';
+import { writeKeepingOthers } from './sections';
 import { AMQP_URL, deleteQueues, deleteRedisPrefix, procfileCommand, REDIS_URL, redisServerPid, ServiceProcess, uniqueName } from './services';
 import { runPool, sleep, summarise } from './stats';
 import { corpusFile, CORPUS_DIR, PROJECT_ROOT, WORKLOADS, type Workload } from './workloads';
@@ -353,7 +354,7 @@ async function main(): Promise<void> {
     process.stdout.write(markdown);
     if (options.out) {
       mkdirSync(path.dirname(options.out), { recursive: true });
-      writeFileSync(options.out, markdown);
+      writeKeepingOthers(options.out, markdown);
       progress(`report written to ${path.relative(process.cwd(), options.out) || options.out}`);
     }
   } catch (err) {

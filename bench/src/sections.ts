@@ -22,3 +22,24 @@ export function replaceSection(file: string, section: string): void {
   }
   writeFileSync(file, lines.join('\n').replace(/\n+$/, '\n'));
 }
+
+/** The "## " sections of a markdown text, heading line first. */
+function sectionsOf(text: string): string[] {
+  const sections: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('## ')) sections.push(line);
+    else if (sections.length > 0) sections[sections.length - 1] += `\n${line}`;
+  }
+  return sections;
+}
+
+/**
+ * Writes `markdown` as the whole of `file`, except that sections of the old
+ * file that `markdown` has no heading for (another bench's) are kept.
+ */
+export function writeKeepingOthers(file: string, markdown: string): void {
+  const others = existsSync(file) ? sectionsOf(readFileSync(file, 'utf8')) : [];
+  const headings = new Set(sectionsOf(markdown).map((section) => section.split('\n', 1)[0]));
+  writeFileSync(file, markdown);
+  for (const section of others) if (!headings.has(section.split('\n', 1)[0])) replaceSection(file, section);
+}
