@@ -167,8 +167,30 @@ export function controlFor(field: InputField): Control {
   return textControl(field);
 }
 
+/**
+ * A nested input object. An optional one (a mark, a focus point) is asked for with
+ * the checkbox in its legend: until it is ticked its fields are disabled, so they
+ * are neither sent nor required, and ticked with every field left empty it is sent
+ * with the schema's defaults.
+ */
 function nestedControl(field: InputField): Control {
   const group = fieldsControl(field.type.name, humanise(field.name));
   if (field.description) group.element.append(el('small', { textContent: field.description }));
-  return group;
+  if (field.type.required) return group;
+  const fieldset = group.element as HTMLFieldSetElement;
+  const toggle = el('input', { type: 'checkbox', id: nextId('field') });
+  toggle.name = field.name;
+  // Controls in a fieldset's first legend stay usable while the fieldset is disabled.
+  fieldset.querySelector('legend')!.replaceChildren(toggle, el('label', { htmlFor: toggle.id, textContent: humanise(field.name) }));
+  if (field.description) {
+    const note = fieldset.querySelector<HTMLElement>(':scope > small')!;
+    note.id = nextId('hint');
+    toggle.setAttribute('aria-describedby', note.id);
+  }
+  fieldset.disabled = true;
+  toggle.addEventListener('change', () => (fieldset.disabled = !toggle.checked));
+  return {
+    element: fieldset,
+    read: (path, files) => (toggle.checked ? (group.read(path, files) ?? {}) : undefined),
+  };
 }
