@@ -199,6 +199,66 @@ describe('demo page and GraphiQL in Chromium, offline', () => {
     await page.context().close();
   }, 90000);
 
+  test('a locate job from the picker: template chosen in its file input, mark ticked, matches listed and the box drawn', async () => {
+    // A 64x64 patch of one corpus photo pasted at a known place into another.
+    const template = await sharp(corpus('2569067123_aca715a2ee_o.jpg')).extract({ left: 950, top: 930, width: 64, height: 64 }).png().toBuffer();
+    const paste = { left: 612, top: 388 };
+    const scene = await sharp(corpus('4.webp'))
+      .composite([{ input: template, ...paste }])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const { page, offsite, errors } = await open('/');
+    await page.getByLabel('Choose one or more images, or drop them here').setInputFiles({ name: 'scene.jpg', mimeType: 'image/jpeg', buffer: scene });
+    await page.getByLabel('Operation', { exact: true }).selectOption('locate');
+    await page.getByRole('button', { name: 'Add operation' }).click();
+    const locate = page.locator('#operations > li[data-operation="locate"]');
+    await locate.getByLabel('Template', { exact: true }).setInputFiles({ name: 'template.png', mimeType: 'image/png', buffer: template });
+    // The mark's fields wait for its checkbox, then take the keyboard like any other.
+    const shape = locate.getByLabel('Shape', { exact: true });
+    expect(await shape.isDisabled()).toBe(true);
+    await locate.getByLabel('Mark', { exact: true }).focus();
+    await page.keyboard.press('Space');
+    expect(await locate.getByLabel('Mark', { exact: true }).isChecked()).toBe(true);
+    expect(await shape.isEnabled()).toBe(true);
+    await shape.selectOption('BOX');
+    await page.locator('#output').getByLabel('Format', { exact: true }).selectOption('PNG');
+    await page.getByRole('button', { name: 'Process' }).click();
+
+    const job = page.locator('#jobs .job').first();
+    await waitForText(job.locator('.status'), 'Done', 30000);
+    const table = job.locator('.result table.matches');
+    expect(await table.locator('caption').innerText()).toMatch(/^\d+ match(es)? in scene\.jpg$/);
+    expect(await table.locator('thead th').allInnerTexts()).toEqual(['x', 'y', 'width', 'height', 'score', 'scale', 'angle']);
+    const [x, y, width, height, score, scale, angle] = await table.locator('tbody tr').first().locator('td').allInnerTexts();
+    expect(Math.abs(Number(x) - paste.left)).toBeLessThanOrEqual(2);
+    expect(Math.abs(Number(y) - paste.top)).toBeLessThanOrEqual(2);
+    expect([width, height, scale, angle]).toEqual(['64', '64', '1.00', '0°']);
+    expect(Number(score)).toBeGreaterThan(0.9);
+
+    // The result the page shows is the marked one: red (the default colour) on the box's edges, just outside the match.
+    const image = job.locator('.result > img');
+    await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await image.elementHandle());
+    const src = await image.getAttribute('src');
+    const png = Buffer.from(await (await fetch(`${client.baseUrl}${src}`)).arrayBuffer());
+    const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([1024, 772]);
+    const at = (px: number, py: number) => Array.from(data.subarray((py * info.width + px) * 3, (py * info.width + px) * 3 + 3));
+    const mx = Number(x);
+    const my = Number(y);
+    expect(at(mx + 32, my - 2)).toEqual([255, 0, 0]);
+    expect(at(mx - 2, my + 32)).toEqual([255, 0, 0]);
+    expect(at(mx + 64 + 1, my + 32)).toEqual([255, 0, 0]);
+    // Inside the box, the photo as it was.
+    expect(at(mx + 32, my + 32)).not.toEqual([255, 0, 0]);
+    // The marked result takes the card's width, larger than its share of a two-column grid.
+    const shown = await image.evaluate((img) => img.getBoundingClientRect().width);
+    const card = await job.evaluate((li) => li.getBoundingClientRect().width);
+    expect(shown).toBeGreaterThan(card * 0.9);
+    expect(offsite).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 90000);
+
   test('GET /graphql serves GraphiQL to browsers and GraphQL to everyone else', async () => {
     const page = await fetch(`${client.baseUrl}/graphql`, { headers: { accept: BROWSER_ACCEPT } });
     expect(page.status).toBe(200);

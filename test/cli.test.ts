@@ -123,6 +123,86 @@ describe('the darkroom CLI against a running server', () => {
     expect(badArgument.stderr).toMatch(/operations\[1\]\.blur\.sigma.*\(BAD_USER_INPUT\)/);
   });
 
+  test('--op locate with a {"$file"} template prints the match within 2 px of the paste and saves the image with its box', async () => {
+    // A 64x64 patch of one photo pasted at a known place into another.
+    const template = path.join(out, 'template.png');
+    await sharp(corpusPath('2569067123_aca715a2ee_o.jpg')).extract({ left: 950, top: 930, width: 64, height: 64 }).png().toFile(template);
+    const paste = { left: 437, top: 219 };
+    const scene = path.join(out, 'scene.jpg');
+    await sharp(corpusPath('4.webp'))
+      .composite([{ input: template, ...paste }])
+      .jpeg({ quality: 90 })
+      .toFile(scene);
+    const target = path.join(out, 'found.png');
+    const result = await darkroom('process', scene, '--op', `{"locate":{"template":{"$file":"${template}"},"mark":{"shape":"BOX"}}}`, '-o', target, '--url', url);
+    expect(result.stderr).not.toContain('darkroom:');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n').filter((line) => line.includes(': match '));
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    const best = /^(.+): match x=(\d+) y=(\d+) w=(\d+) h=(\d+) score=([\d.]+) scale=([\d.]+) angle=(\d+)$/.exec(lines[0]);
+    expect(best).not.toBeNull();
+    const [, file, x, y, w, h, score, scale, angle] = best!;
+    expect(file).toBe(target);
+    expect(Math.abs(Number(x) - paste.left)).toBeLessThanOrEqual(2);
+    expect(Math.abs(Number(y) - paste.top)).toBeLessThanOrEqual(2);
+    expect([Number(w), Number(h), Number(scale), Number(angle)]).toEqual([64, 64, 1, 0]);
+    expect(Number(score)).toBeGreaterThan(0.9);
+
+    // The default mark is a 3 px #ff0000 box just outside the match: red there in the output, not in the input.
+    const pixel = async (file: string, px: number, py: number) =>
+      Array.from(await sharp(file).removeAlpha().extract({ left: px, top: py, width: 1, height: 1 }).raw().toBuffer());
+    const edges = [
+      [Number(x) + 32, Number(y) - 2],
+      [Number(x) - 2, Number(y) + 32],
+      [Number(x) + 32, Number(y) + 64 + 1],
+    ];
+    for (const [px, py] of edges) {
+      expect(await pixel(target, px, py)).toEqual([255, 0, 0]);
+      expect(await pixel(scene, px, py)).not.toEqual([255, 0, 0]);
+    }
+    // -o found.png without --format: a PNG, though the scene is a JPEG.
+    expect(await sharp(target).metadata()).toMatchObject({ format: 'png', width: 1024, height: 772 });
+  });
+
+  test('--op watermark with a {"$file"} overlay changes the pixels inside its box only', async () => {
+    // Lossless input and output, so every pixel outside the box can be compared exactly.
+    const input = path.join(out, 'landscape.png');
+    await sharp(corpusPath('Landscape_1.jpg')).png().toFile(input);
+    const overlay = path.join(out, 'overlay.png');
+    await sharp({ create: { width: 80, height: 50, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.5 } } }).png().toFile(overlay);
+    const target = path.join(out, 'signed.png');
+    const result = await darkroom('process', input, '--op', `{"watermark":{"image":{"$file":"${overlay}"}}}`, '-o', target, '--url', url);
+    expect(result.stderr).not.toContain('darkroom:');
+    expect(result.code).toBe(0);
+
+    const read = (file: string) => sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const [before, after] = await Promise.all([read(input), read(target)]);
+    expect([after.info.width, after.info.height]).toEqual([600, 450]);
+    // The default gravity is SOUTHEAST: the 80x50 box in the bottom-right corner.
+    const box = { left: 600 - 80, top: 450 - 50, right: 600, bottom: 450 };
+    let inside = 0;
+    let outside = 0;
+    for (let py = 0; py < 450; py++) {
+      for (let px = 0; px < 600; px++) {
+        const i = (py * 600 + px) * 3;
+        const changed = before.data[i] !== after.data[i] || before.data[i + 1] !== after.data[i + 1] || before.data[i + 2] !== after.data[i + 2];
+        if (!changed) continue;
+        if (px >= box.left && px < box.right && py >= box.top && py < box.bottom) inside++;
+        else outside++;
+      }
+    }
+    expect(outside).toBe(0);
+    expect(inside).toBeGreaterThan(0.99 * 80 * 50);
+    // Half-transparent blue over the photo: bluer and less red inside the box than the photo was there.
+    const mean = (image: { data: Buffer }, channel: number) => {
+      let sum = 0;
+      for (let py = box.top; py < box.bottom; py++) for (let px = box.left; px < box.right; px++) sum += image.data[(py * 600 + px) * 3 + channel];
+      return sum / (80 * 50);
+    };
+    expect(mean(after, 2) - mean(before, 2)).toBeGreaterThan(30);
+    expect(mean(before, 0) - mean(after, 0)).toBeGreaterThan(10);
+  });
+
   test('info <file> prints what the server reads from the header, orientation applied', async () => {
     const result = await darkroom('info', corpusPath('Landscape_6.jpg'), '--url', url);
     expect(result.code).toBe(0);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
 import { Command, Option } from 'commander';
 import { ApiError, DarkroomApi, type ImageInfo, type Job } from './api';
-import { jobInput, parseCrop, parseNumber, parseOperation, parseSize, parseVariant, type JobFlags } from './options';
+import { formatOfName, jobInput, parseCrop, parseNumber, parseOperation, parseSize, parseVariant, type JobFlags } from './options';
 
 const EXTENSIONS: Record<string, string> = { JPEG: 'jpg', PNG: 'png', WEBP: 'webp', AVIF: 'avif', GIF: 'gif', TIFF: 'tiff' };
 
@@ -28,7 +28,7 @@ function describe(job: Job, result: Result | null = job.result): string {
 /** One line per place a locate step found its template. */
 function describeMatches(target: string, result: Result): string {
   return result.matches
-    .map((m) => `${target}: match x=${m.x} y=${m.y} w=${m.width} h=${m.height} score=${m.score.toFixed(3)} scale=${m.scale}\n`)
+    .map((m) => `${target}: match x=${m.x} y=${m.y} w=${m.width} h=${m.height} score=${m.score.toFixed(3)} scale=${m.scale} angle=${m.angle}\n`)
     .join('');
 }
 
@@ -57,6 +57,8 @@ async function processCommand(files: string[], flags: JobFlags & ConnectionFlags
   if (repeated) throw new ApiError(`Two inputs are named "${repeated}": their results would overwrite each other; process them separately.`, 'USAGE');
   // Before any upload, so a bad destination costs no processing.
   await mkdir(flags.output ? path.dirname(flags.output) : flags.outDir, { recursive: true });
+  // Without --format, -o's extension says the format; otherwise the server keeps the input's.
+  const jobFlags: JobFlags = flags.output && !flags.format ? { ...flags, format: formatOfName(flags.output) } : flags;
   const client = api(flags);
   const interactive = process.stderr.isTTY === true;
   const bars = new MultiBar({ format: ' {bar} {percentage}% {name}', hideCursor: true, noTTYOutput: false, stream: process.stderr }, Presets.shades_classic);
@@ -67,7 +69,7 @@ async function processCommand(files: string[], flags: JobFlags & ConnectionFlags
     files.map(async (file) => {
       const bar = bars.create(100, 0, { name: path.basename(file) });
       try {
-        const { job, outputs } = await processFile(client, file, flags, (p) => {
+        const { job, outputs } = await processFile(client, file, jobFlags, (p) => {
           bar.update(p);
           progress.set(file, p);
           overall?.update([...progress.values()].reduce((a, b) => a + b, 0), { name: 'all files' });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { CreateImageJobInput, ImageFormat, ImageOperation, OutputInput, ResizeFit, VariantInput } from '../generated/operations';
 import type { FileArgument } from './api';
@@ -46,6 +47,13 @@ export function parseCrop(value: string): number[] {
 }
 
 const FORMATS = ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff'];
+
+const NAME_FORMATS: Record<string, string> = { jpg: 'jpeg', jpeg: 'jpeg', png: 'png', webp: 'webp', avif: 'avif', gif: 'gif', tif: 'tiff', tiff: 'tiff' };
+
+/** The format an output file's extension names (photo.png: png), so -o never saves one format under another's name. */
+export function formatOfName(file: string): string | undefined {
+  return NAME_FORMATS[path.extname(file).slice(1).toLowerCase()];
+}
 
 /** Repeatable --op: any ImageOperation as JSON, one operation per flag; the server checks its arguments. */
 export function parseOperation(value: string, previous: unknown[] = []): unknown[] {

@@ -65,14 +65,8 @@ function scalarItem(type: TypeRef, text: string, label: string): unknown {
 
 const required = (field: InputField): boolean => field.type.required && field.default === undefined;
 
-/**
- * The browser insists on a field only when the group around it is sent at all:
- * focus { x, y } needs both, yet a resize without a focus is fine.
- */
-const insisted = (field: InputField, optionalGroup: boolean): boolean => required(field) && !optionalGroup;
-
-function uploadControl(field: InputField, optionalGroup: boolean): Control {
-  const input = el('input', { type: 'file', required: insisted(field, optionalGroup), multiple: field.type.list });
+function uploadControl(field: InputField): Control {
+  const input = el('input', { type: 'file', required: required(field), multiple: field.type.list });
   input.accept = 'image/*';
   return {
     element: labelled(field, input),
@@ -89,9 +83,9 @@ function uploadControl(field: InputField, optionalGroup: boolean): Control {
   };
 }
 
-function enumControl(field: InputField, optionalGroup: boolean): Control {
+function enumControl(field: InputField): Control {
   const values = catalogue.enums[field.type.name]?.values ?? [];
-  const select = el('select', { required: insisted(field, optionalGroup) });
+  const select = el('select', { required: required(field) });
   if (!required(field)) select.append(el('option', { value: '', textContent: field.defaultSdl ? `default (${field.defaultSdl})` : 'default' }));
   for (const value of values) select.append(el('option', { value: value.name, textContent: value.name, title: value.description }));
   return { element: labelled(field, select), read: () => (select.value === '' ? undefined : select.value) };
@@ -106,9 +100,9 @@ function booleanControl(field: InputField): Control {
   return { element, read: () => (field.type.required || box.checked !== fallback ? box.checked : undefined) };
 }
 
-function textControl(field: InputField, optionalGroup: boolean): Control {
+function textControl(field: InputField): Control {
   const isNumber = !field.type.list && (field.type.name === 'Int' || field.type.name === 'Float');
-  const input = el('input', { type: isNumber ? 'number' : 'text', required: insisted(field, optionalGroup) });
+  const input = el('input', { type: isNumber ? 'number' : 'text', required: required(field) });
   if (isNumber) input.step = field.type.name === 'Int' ? '1' : 'any';
   if (field.defaultSdl !== undefined) input.placeholder = field.defaultSdl.replace(/^\[|\]$|"/g, '');
   const label = humanise(field.name);
@@ -128,8 +122,8 @@ function textControl(field: InputField, optionalGroup: boolean): Control {
 }
 
 /** Lists of input objects: rare enough that JSON, checked here, is the honest control. */
-function jsonControl(field: InputField, optionalGroup: boolean): Control {
-  const area = el('textarea', { rows: 2, required: insisted(field, optionalGroup), placeholder: `JSON: ${field.type.sdl}` });
+function jsonControl(field: InputField): Control {
+  const area = el('textarea', { rows: 2, required: required(field), placeholder: `JSON: ${field.type.sdl}` });
   const label = humanise(field.name);
   return {
     element: labelled(field, area),
@@ -145,9 +139,9 @@ function jsonControl(field: InputField, optionalGroup: boolean): Control {
 }
 
 /** The fields of an input object, grouped; its value leaves out what was left empty. */
-export function fieldsControl(typeName: string, legend?: string, optionalGroup = false): Control {
+export function fieldsControl(typeName: string, legend?: string): Control {
   const input = catalogue.inputs[typeName];
-  const controls = input.fields.map((field) => ({ field, control: controlFor(field, optionalGroup) }));
+  const controls = input.fields.map((field) => ({ field, control: controlFor(field) }));
   const element = legend ? el('fieldset', { className: 'group' }, el('legend', { textContent: legend })) : el('div', { className: 'fields' });
   element.append(...controls.map(({ control }) => control.element));
   return {
@@ -163,18 +157,40 @@ export function fieldsControl(typeName: string, legend?: string, optionalGroup =
   };
 }
 
-export function controlFor(field: InputField, optionalGroup = false): Control {
+export function controlFor(field: InputField): Control {
   const { type } = field;
-  if (type.kind === 'INPUT_OBJECT') return type.list ? jsonControl(field, optionalGroup) : nestedControl(field, optionalGroup);
-  if (type.name === 'Upload') return uploadControl(field, optionalGroup);
-  if (type.list) return textControl(field, optionalGroup);
-  if (type.kind === 'ENUM') return enumControl(field, optionalGroup);
+  if (type.kind === 'INPUT_OBJECT') return type.list ? jsonControl(field) : nestedControl(field);
+  if (type.name === 'Upload') return uploadControl(field);
+  if (type.list) return textControl(field);
+  if (type.kind === 'ENUM') return enumControl(field);
   if (type.name === 'Boolean') return booleanControl(field);
-  return textControl(field, optionalGroup);
+  return textControl(field);
 }
 
-function nestedControl(field: InputField, optionalGroup: boolean): Control {
-  const group = fieldsControl(field.type.name, humanise(field.name), optionalGroup || !required(field));
+/**
+ * A nested input object. An optional one (a mark, a focus point) is asked for with
+ * the checkbox in its legend: until it is ticked its fields are disabled, so they
+ * are neither sent nor required, and ticked with every field left empty it is sent
+ * with the schema's defaults.
+ */
+function nestedControl(field: InputField): Control {
+  const group = fieldsControl(field.type.name, humanise(field.name));
   if (field.description) group.element.append(el('small', { textContent: field.description }));
-  return group;
+  if (field.type.required) return group;
+  const fieldset = group.element as HTMLFieldSetElement;
+  const toggle = el('input', { type: 'checkbox', id: nextId('field') });
+  toggle.name = field.name;
+  // Controls in a fieldset's first legend stay usable while the fieldset is disabled.
+  fieldset.querySelector('legend')!.replaceChildren(toggle, el('label', { htmlFor: toggle.id, textContent: humanise(field.name) }));
+  if (field.description) {
+    const note = fieldset.querySelector<HTMLElement>(':scope > small')!;
+    note.id = nextId('hint');
+    toggle.setAttribute('aria-describedby', note.id);
+  }
+  fieldset.disabled = true;
+  toggle.addEventListener('change', () => (fieldset.disabled = !toggle.checked));
+  return {
+    element: fieldset,
+    read: (path, files) => (toggle.checked ? (group.read(path, files) ?? {}) : undefined),
+  };
 }

@@ -10,6 +10,7 @@ interface Match {
   height: number;
   score: number;
   scale: number;
+  angle: number;
 }
 
 export interface ResultView {
@@ -33,7 +34,7 @@ export interface JobView {
 }
 
 export const JOB_FIELDS = `id status progress input { width height bytes } error { code message }
-  results { name url format width height bytes placeholder { thumbhash dominantColor dataUrl } matches { x y width height score scale } }`;
+  results { name url format width height bytes placeholder { thumbhash dominantColor dataUrl } matches { x y width height score scale angle } }`;
 
 const STATUS_TEXT: Record<JobView['status'], string> = {
   QUEUED: 'Queued',
@@ -61,18 +62,20 @@ function placeholderFigure(result: ResultView, label: string): HTMLElement {
   );
 }
 
-function matchTable(matches: Match[]): HTMLTableElement {
-  const header = ['x', 'y', 'width', 'height', 'score', 'scale'];
+/** Where a locate step found its template, in pixels of the image at that step; an empty table says it found nothing. */
+function matchTable(matches: Match[], label: string): HTMLTableElement {
+  const header = ['x', 'y', 'width', 'height', 'score', 'scale', 'angle'];
+  const count = matches.length === 0 ? 'No match' : `${matches.length} ${matches.length === 1 ? 'match' : 'matches'}`;
   return el(
     'table',
     { className: 'matches' },
-    el('caption', { textContent: `${matches.length} ${matches.length === 1 ? 'match' : 'matches'}` }),
+    el('caption', { textContent: `${count} in ${label}` }),
     el('thead', {}, el('tr', {}, ...header.map((h) => el('th', { scope: 'col', textContent: h })))),
     el(
       'tbody',
       {},
       ...matches.map((m) =>
-        el('tr', {}, ...[m.x, m.y, m.width, m.height, m.score.toFixed(3), m.scale.toFixed(2)].map((v) => el('td', { textContent: String(v) }))),
+        el('tr', {}, ...[m.x, m.y, m.width, m.height, m.score.toFixed(3), m.scale.toFixed(2), `${m.angle}°`].map((v) => el('td', { textContent: String(v) }))),
       ),
     ),
   );
@@ -90,6 +93,8 @@ export class JobCard {
   constructor(
     list: HTMLElement,
     private readonly file: File,
+    /** The job has a locate step, so every result lists its matches, even none. */
+    private readonly locating = false,
   ) {
     this.progress = el('progress', { id: nextId('progress'), max: 100, value: 0 });
     this.status = el('span', { className: 'status', textContent: 'Uploading' });
@@ -150,7 +155,11 @@ export class JobCard {
       ),
     );
     figure.dataset.variant = result.name;
-    if (result.matches.length > 0) figure.append(matchTable(result.matches));
+    if (this.locating || result.matches.length > 0) {
+      // Marks are drawn a few pixels wide: the result takes the card's whole width to show them.
+      figure.classList.add('located');
+      figure.append(matchTable(result.matches, label));
+    }
     if (result.placeholder) figure.append(placeholderFigure(result, label));
     this.images.append(figure);
   }

@@ -210,7 +210,7 @@ async function createJob(file: File, input: Record<string, unknown>, extra: File
 }
 
 async function run(file: File, input: Record<string, unknown>, extra: FileArgument[]): Promise<void> {
-  const card = new JobCard(jobs, file);
+  const card = new JobCard(jobs, file, (input.operations as Array<Record<string, unknown>>).some((op) => 'locate' in op));
   try {
     const created = await createJob(file, input, extra);
     const job = created.data?.createImageJob;
