@@ -90,3 +90,49 @@ describe('locate through GraphQL (embedded mode)', () => {
     expect(notAnImage.errors?.[0].extensions).toMatchObject({ code: 'UNSUPPORTED_FORMAT', field: 'operations[0].locate.template' });
   });
 });
+
+describe('a long locate search honours the time limit and cancel (embedded mode, JOB_TIMEOUT_SECONDS=2)', () => {
+  const server = embeddedServer({ JOB_TIMEOUT_SECONDS: '2' });
+
+  /** Small templates are searched at full resolution: 8 scales and 4 turns over 2725x2225 take far longer than 2 s. */
+  async function slowSearch(): Promise<string> {
+    const template = await sharp(corpus('flowers.jpeg')).extract({ left: 200, top: 150, width: 16, height: 16 }).png().toBuffer();
+    const job = await server.client().submit(
+      { name: 'photo.jpg', data: corpus('2569067123_aca715a2ee_o.jpg') },
+      { operations: [{ locate: { template: null, scales: [1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7], rotationInvariant: true } }] },
+      [{ path: 'input.operations.0.locate.template', name: 't.png', data: template }],
+    );
+    return job.id;
+  }
+
+  it('ends TIMEOUT, with progress reported during the search, and the next job still completes', async () => {
+    const id = await slowSearch();
+    const events = await server.client().watch(id);
+    const done = finalOf(events);
+    expect(done.status).toBe('FAILED');
+    expect(done.error?.code).toBe('TIMEOUT');
+    expect(events.some((e) => e.status === 'ACTIVE' && e.progress > 0 && e.progress < 100)).toBe(true);
+    const next = await server.client().submit({ name: 'small.jpg', data: corpus('320x240.jpg') }, { operations: [{ resize: { width: 32 } }] });
+    expect(finalOf(await server.client().watch(next.id)).status).toBe('COMPLETED');
+  });
+
+  it('stops when cancelled mid-search', async () => {
+    const id = await slowSearch();
+    const watching = server.client().watch(id);
+    // Wait until the search has begun and reported some progress.
+    for (let i = 0; i < 100; i++) {
+      const job = await server.client().job(id);
+      if (job?.status === 'ACTIVE' && job.progress > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const cancelled = await server.client().query<{ cancelJob: { status: string } }>('mutation ($id: ID!) { cancelJob(id: $id) { status } }', { id });
+    expect(cancelled.data?.cancelJob.status).toBe('CANCELLED');
+    const done = finalOf(await watching);
+    expect(done.status).toBe('CANCELLED');
+    expect(done.results).toEqual([]);
+    // The worker let go of the search at its next progress report, and takes the next job.
+    await server.process().waitFor((line) => line.msg === 'job stopped at a step boundary' && line.jobId === id && line.status === 'CANCELLED');
+    const next = await server.client().submit({ name: 'small.jpg', data: corpus('320x240.jpg') }, { operations: [{ resize: { width: 32 } }] });
+    expect(finalOf(await server.client().watch(next.id)).status).toBe('COMPLETED');
+  });
+});

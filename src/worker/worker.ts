@@ -18,6 +18,9 @@ export type ImageProcessor = (
   files: readonly Buffer[],
 ) => Promise<ProcessedImage[]>;
 
+/** How long a step may run without the job's record being read again (to learn of a cancel). */
+const RECHECK_MS = 250;
+
 /** Redis failed while the image was being processed: the job is handed back, not failed. */
 class BackendFailure extends Error {
   constructor(readonly reason: unknown) {
@@ -93,6 +96,7 @@ export function jobHandler(
     const begun = Date.now();
     const deadline = begun + config.jobTimeoutSeconds * 1000;
     let reported = 0;
+    let reportedAt = begun;
     let processed: ProcessedImage[];
     try {
       processed = await withinTime(
@@ -100,8 +104,11 @@ export function jobHandler(
           // Long steps in JavaScript (locate) report often: their work stops here once the time is up.
           if (Date.now() > deadline) throw timeoutError(config.jobTimeoutSeconds);
           const percent = Math.floor((100 * done) / total);
-          if (percent === reported) return;
+          // Written when it moves, and at least every so often during a long step, which
+          // is also when such a step learns that its job was cancelled.
+          if (percent === reported && Date.now() - reportedAt < RECHECK_MS) return;
           reported = percent;
+          reportedAt = Date.now();
           const moved = await lifecycle.progress(jobId, percent).catch((err) => {
             throw new BackendFailure(err);
           });
@@ -119,9 +126,10 @@ export function jobHandler(
       // Whatever else went wrong belongs to this job: it fails, it is not retried.
       const failure = classifySharpError(err);
       if (failure.code === 'PROCESSING_FAILED') log.error('unexpected processing error', { jobId, ...errorFields(err) });
-      await lifecycle.fail(jobId, { code: failure.code, message: failure.message });
-      processingEnded('FAILED', Date.now() - begun);
-      log.info('job failed', { jobId, code: failure.code, message: failure.message });
+      const failed = await lifecycle.fail(jobId, { code: failure.code, message: failure.message });
+      processingEnded(failed?.record.status ?? 'gone', Date.now() - begun);
+      if (failed?.applied) log.info('job failed', { jobId, code: failure.code, message: failure.message });
+      else log.info('job ended elsewhere while processing', { jobId, status: failed?.record.status });
       return 'ack';
     }
     await backends.store.putResults(
