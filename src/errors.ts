@@ -1,3 +1,5 @@
+import { errorFields, log } from './log';
+
 /**
  * Every refusal Darkroom makes carries one of these stable codes; clients branch
  * on the code, people read the message.
@@ -41,4 +43,19 @@ export function badInput(field: string, message: string): DarkroomError {
 /** Redis could not be read or written for a request; the request itself was fine. */
 export function storageUnavailable(): DarkroomError {
   return new DarkroomError('BACKEND_UNAVAILABLE', 'Job storage cannot take requests right now; try again shortly.');
+}
+
+/**
+ * Backend work done for a client's request: our own refusals pass as they are,
+ * any other failure is the backend's (an outage, a dropped connection) and
+ * reaches the client as BACKEND_UNAVAILABLE, which it can retry.
+ */
+export async function forRequest<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof DarkroomError) throw err;
+    log.warn('a backend failed during a request', errorFields(err));
+    throw storageUnavailable();
+  }
 }

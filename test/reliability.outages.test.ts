@@ -62,11 +62,19 @@ describe('connection loss and recovery (real Redis and RabbitMQ)', () => {
     });
     await deployment.worker('worker');
     const job = await submitter.submit(HEAVY_JOB.file, HEAVY_JOB.input);
-    const watching = watcher.watch(job.id, 60000);
+    let subscribed!: () => void;
+    const firstEvent = new Promise<void>((resolve) => (subscribed = resolve));
+    const watching = watcher.watch(job.id, 60000, () => subscribed());
+    await firstEvent;
     await waitForJob(submitter, job.id, (j) => j.status === 'ACTIVE');
 
     redisProxy.cut();
     await eventually('health to report the store down', async () => (await health(watcher.baseUrl)).status === 503);
+    // A subscription that starts in the outage is refused with a code a client can retry on, nothing internal.
+    await expect(watcher.watch(job.id, 30000)).rejects.toThrow(/"code":"BACKEND_UNAVAILABLE"/);
+    expect((await watcher.query(`query ($id: ID!) { job(id: $id) { id } }`, { id: job.id })).errors?.[0].extensions?.code).toBe(
+      'BACKEND_UNAVAILABLE',
+    );
     // The job completes while web-b cannot hear its pub/sub message.
     await waitForJob(submitter, job.id, (j) => j.status === 'COMPLETED', 30000);
     redisProxy.restore();

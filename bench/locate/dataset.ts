@@ -1,9 +1,9 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { greyImage, locate, type GreyImage } from '../../src/locate';
+import { CORPUS_DIR } from '../src/corpus';
 import { Random } from './random';
 
-export const CORPUS_DIR = path.resolve(__dirname, '..', '..', '..', '..', '..', '..', 'shared', 'corpus');
 export const WIDTH = 1920;
 export const HEIGHT = 1080;
 export const TEMPLATE_SIDE = 64;

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { CORPUS_DIR } from './corpus';
 
-/** The shared corpus lives beside the project (../shared/corpus) and is read in place, never copied. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-export const CORPUS_DIR = path.resolve(PROJECT_ROOT, '..', 'shared', 'corpus');
+export { CORPUS_DIR, PROJECT_ROOT } from './corpus';
 
 /** What Darkroom applies by default to every input (src/config.ts, src/processing/pipeline.ts). */
 const INPUT_OPTIONS: sharp.SharpOptions = { limitInputPixels: 50_000_000, failOn: 'warning' };

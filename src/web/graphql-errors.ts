@@ -22,7 +22,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   const clientError = clientErrorOf(original);
   if (clientError) return { message: clientError.message, path: formatted.path, extensions: { code: clientError.code } };
-  if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+  // Over WebSocket nothing marks a resolver's stray exception as internal: an original that is no GraphQLError is one.
+  if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' || (original instanceof Error && !(original instanceof GraphQLError))) {
     log.error('unexpected error in a GraphQL request', errorFields(original));
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL' } };
   }
@@ -38,8 +39,12 @@ export function clientErrorOf(err: unknown): { status: number; code: string; mes
   return { status, code: 'BAD_REQUEST', message: `The request is malformed: ${message}` };
 }
 
-/** Last express handler: client mistakes get their 4xx and code, anything else a bare 500. */
+/** Last express handler: client mistakes get their 4xx and code, a backend outage 503, anything else a bare 500. */
 export const httpErrorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  if (err instanceof DarkroomError && err.code === 'BACKEND_UNAVAILABLE') {
+    res.status(503).json({ errors: [{ message: err.message, extensions: { code: err.code } }] });
+    return;
+  }
   const clientError = clientErrorOf(err);
   if (clientError) {
     res.status(clientError.status).json({ errors: [{ message: clientError.message, extensions: { code: clientError.code } }] });

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { GraphQLUpload } from 'graphql-upload-minimal';
-import { DarkroomError } from '../errors';
+import { DarkroomError, forRequest } from '../errors';
 import type { Resolvers } from '../generated/graphql';
 import type { JobRecord } from '../jobs/job';
 import { JobLifecycle } from '../jobs/lifecycle';
@@ -28,7 +28,7 @@ export const resolvers: Resolvers<GraphQLContext> = {
   Upload: GraphQLUpload,
   Query: {
     job: async (_parent, { id }, { backends, caller }) => {
-      const record = await backends.store.get(id);
+      const record = await forRequest(backends.store.get(id));
       return record && canSee(record, caller) ? record : null;
     },
     imageInfo: (_parent, { file }, context) => imageInfo(file, context),
@@ -36,9 +36,9 @@ export const resolvers: Resolvers<GraphQLContext> = {
   Mutation: {
     createImageJob: (_parent, { input }, context) => createJob(input, context),
     cancelJob: async (_parent, { id }, { backends, caller }) => {
-      const record = await backends.store.get(id);
+      const record = await forRequest(backends.store.get(id));
       if (!record || !canSee(record, caller)) throw notFound(id);
-      const outcome = await new JobLifecycle(backends).cancel(id);
+      const outcome = await forRequest(new JobLifecycle(backends).cancel(id));
       if (!outcome) throw notFound(id);
       if (outcome.applied) log.info('job cancelled', { jobId: id });
       return outcome.record;
@@ -47,7 +47,7 @@ export const resolvers: Resolvers<GraphQLContext> = {
   Subscription: {
     jobUpdated: {
       subscribe: async (_parent, { id }, { backends, caller }) => {
-        const watch = await watchJob(backends, id, (record) => canSee(record, caller));
+        const watch = await forRequest(watchJob(backends, id, (record) => canSee(record, caller)));
         if (!watch) throw new GraphQLError(notFound(id).message, { extensions: { code: 'NOT_FOUND' } });
         return watch;
       },

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { JobStore } from '../backends/types';
 import type { Config } from '../config';
+import { forRequest } from '../errors';
 import type { JobRecord } from '../jobs/job';
 import { FORMATS } from '../operations/output';
 import { canSee, checkSignature, identify } from './access';
@@ -69,11 +70,11 @@ export function resultsHandler(store: JobStore, config: Config): RequestHandler<
   return async (req, res, next) => {
     try {
       const { id, variant } = req.params;
-      const record = await store.get(id);
+      const record = await forRequest(store.get(id));
       if (refusal(req, res, record, config)) return;
       const index = record?.status === 'COMPLETED' ? variantIndex(record, variant) : -1;
       const result = index >= 0 ? record!.results[index] : undefined;
-      const data = result ? await store.getResult(id, result.attempt, index) : null;
+      const data = result ? await forRequest(store.getResult(id, result.attempt, index)) : null;
       if (!result || !data) {
         notFound(res, variant === undefined ? id : `${id} variant "${variant}"`);
         return;

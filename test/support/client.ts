@@ -125,8 +125,8 @@ export class DarkroomClient {
     return response.data.job;
   }
 
-  /** Every jobUpdated event until the server completes the subscription. */
-  async watch(id: string, timeoutMs = 30000): Promise<JobView[]> {
+  /** Every jobUpdated event until the server completes the subscription; `onEvent` hears each as it comes. */
+  async watch(id: string, timeoutMs = 30000, onEvent: (job: JobView) => void = () => {}): Promise<JobView[]> {
     const client = createClient({
       url: this.baseUrl.replace(/^http/, 'ws') + '/graphql',
       webSocketImpl: WebSocket,
@@ -143,6 +143,7 @@ export class DarkroomClient {
       for await (const result of iterator) {
         if (result.errors) throw new Error(JSON.stringify(result.errors));
         events.push(result.data!.jobUpdated);
+        onEvent(result.data!.jobUpdated);
       }
     } finally {
       clearTimeout(timer);

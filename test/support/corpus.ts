@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CORPUS_DIR } from '../../bench/src/corpus';
 
-/** The shared test images live beside the project and are never copied into it. */
-export const CORPUS_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
+export { CORPUS_DIR };
 
 export function corpusPath(name: string): string {
   return path.join(CORPUS_DIR, name);

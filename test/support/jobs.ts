@@ -1,14 +1,12 @@
 import { corpusPath } from './corpus';
 
-/** About 2.5 s of libvips work on this machine: long enough to act on a job while it is ACTIVE. */
+/** About 3 s of libvips work on this machine: long enough to act on a job while it is ACTIVE, with a step boundary every half second. */
 export const HEAVY_JOB = {
   file: corpusPath('2569067123_aca715a2ee_o.jpg'),
   input: {
     operations: [
       { resize: { width: 5450 } },
-      { blur: { sigma: 20 } },
-      { blur: { sigma: 20 } },
-      { blur: { sigma: 20 } },
+      ...Array.from({ length: 6 }, () => ({ blur: { sigma: 40 } })),
       { resize: { width: 720, height: 588 } },
     ],
     output: { format: 'JPEG' },
