@@ -3,6 +3,7 @@ import { DarkroomError, type ErrorCode } from '../src/errors';
 import { validateJobSpec } from '../src/operations/catalogue';
 import { processImage, type ProcessedImage } from '../src/processing/pipeline';
 import { corpus } from './support/corpus';
+import { meanDiff, pixels, type Pixels } from './support/pixels';
 import { processLimits, readConfig } from '../src/config';
 
 type JobInput = Parameters<typeof validateJobSpec>[0];
@@ -25,34 +26,6 @@ async function run(input: Buffer | string, job: JobInput = {}): Promise<Run> {
     steps.push([done, total]);
   });
   return { result, meta: await sharp(result.data).metadata(), steps };
-}
-
-interface Pixels {
-  width: number;
-  height: number;
-  channels: number;
-  data: Buffer;
-  at(x: number, y: number): number[];
-}
-
-async function pixels(image: Buffer | sharp.Sharp): Promise<Pixels> {
-  const { data, info } = await (Buffer.isBuffer(image) ? sharp(image) : image).raw().toBuffer({ resolveWithObject: true });
-  const { width, height, channels } = info;
-  return {
-    width,
-    height,
-    channels,
-    data,
-    at: (x, y) => Array.from(data.subarray((y * width + x) * channels, (y * width + x + 1) * channels)),
-  };
-}
-
-/** Mean absolute difference per sample of two same-sized decoded images. */
-function meanDiff(a: Pixels, b: Pixels): number {
-  expect([a.width, a.height, a.channels]).toEqual([b.width, b.height, b.channels]);
-  let sum = 0;
-  for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i] - b.data[i]);
-  return sum / a.data.length;
 }
 
 function expectColour(actual: number[], expected: number[], tolerance = 2): void {
