@@ -169,4 +169,33 @@ describe('real Redis and RabbitMQ backends', () => {
       }
     });
   });
+
+  test('AmqpJobQueue: a job finished while the worker drains stays acked after the connection closes', async () => {
+    const name = uniqueName('drain');
+    const queue = await AmqpJobQueue.open(AMQP_URL, name, `${name}-test`);
+    try {
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      await queue.consume(async () => {
+        started();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return 'ack';
+      }, 1);
+      await queue.enqueue('finished-during-drain');
+      await running;
+      // What a worker does on SIGTERM: drain, then close at once.
+      await queue.stopConsuming(5000, async () => undefined);
+      await queue.close();
+
+      const connection = await amqplib.connect(AMQP_URL);
+      try {
+        const channel = await connection.createChannel();
+        expect((await channel.checkQueue(name)).messageCount).toBe(0);
+      } finally {
+        await connection.close();
+      }
+    } finally {
+      await deleteQueues(name, deadLetterQueueName(name));
+    }
+  });
 });

@@ -212,6 +212,10 @@ export class AmqpJobQueue implements JobQueue {
       await handBack(entry.jobId).catch((err) => log.warn('could not mark a handed-back job', { jobId: entry.jobId, ...errorFields(err) }));
       entry.settle('requeue');
     }
+    // RabbitMQ may drop acks still in flight when the connection closes right
+    // after them, and redeliver those messages; closing the channel waits
+    // until the broker has taken every ack and nack sent on it.
+    if (current) await current.channel.close().catch(() => undefined);
   }
 
   /**
