@@ -165,6 +165,13 @@ describe('demo page and GraphiQL in Chromium, offline', () => {
       await row.getByLabel('Resize width', { exact: true }).fill(width);
       await row.getByLabel('Format', { exact: true }).selectOption(format);
     }
+    // The page checks a variant's name as the server does (a pattern the browser cannot compile checks nothing).
+    const firstName = page.locator('#variants > li').first().getByLabel('Name', { exact: true });
+    const mismatch = () => firstName.evaluate((input) => (input as unknown as { validity: { patternMismatch: boolean } }).validity.patternMismatch);
+    await firstName.fill('-small');
+    expect(await mismatch()).toBe(true);
+    await firstName.fill('small');
+    expect(await mismatch()).toBe(false);
     await page.getByRole('button', { name: 'Process' }).click();
 
     const job = page.locator('#jobs .job').first();

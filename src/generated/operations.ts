@@ -402,7 +402,7 @@ export type TrimInput = {
 
 /** One output of a job. */
 export type VariantInput = {
-  /** 1 to 64 letters, digits, - or _; unique in the job; the last part of the result's URL. */
+  /** 1 to 64 letters, digits, - or _, starting with a letter or digit; unique in the job; the last part of the result's URL. */
   name: string;
   /** Applied in order after the job's shared operations. */
   operations?: Array<ImageOperation>;

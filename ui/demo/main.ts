@@ -140,7 +140,8 @@ const variantRows = new WeakMap<Element, VariantRow>();
 function addVariant(): void {
   const n = ++variantCount;
   const item = el('li');
-  const name = el('input', { type: 'text', id: `variant-${n}-name`, required: true, pattern: '[A-Za-z0-9_-]{1,64}', value: `v${n}` });
+  // The server's rule for names. Browsers compile pattern with the regular expression flag v, where a bare "-" in a class is a syntax error.
+  const name = el('input', { type: 'text', id: `variant-${n}-name`, required: true, pattern: '[A-Za-z0-9][A-Za-z0-9_\\-]{0,63}', value: `v${n}` });
   const width = el('input', { type: 'number', id: `variant-${n}-width`, min: '1', step: '1' });
   const outputs = variantOutputFields.map((field) => controlFor(field));
   const group = el(
