@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -70,6 +72,27 @@ describe('the darkroom CLI against a running server', () => {
     const badArgument = await darkroom('process', corpusPath('320x240.jpg'), '--resize', '0x10', '--url', url);
     expect(badArgument.code).toBe(1);
     expect(badArgument.stderr).toMatch(/operations\[0\]\.resize\.width.*\(BAD_USER_INPUT\)/);
+  });
+
+  test('a server that cannot be reached, or is not Darkroom, is named in the message; off a terminal no bars are printed', async () => {
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const closedPort = (free.address() as AddressInfo).port;
+    await new Promise((resolve) => free.close(resolve));
+    const unreachable = await darkroom('process', corpusPath('random.jpg'), '--out-dir', out, '--url', `http://127.0.0.1:${closedPort}`);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toBe(`darkroom: ${corpusPath('random.jpg')}: Could not reach Darkroom at http://127.0.0.1:${closedPort} (ECONNREFUSED); check --url or DARKROOM_URL. (UNREACHABLE)\n`);
+
+    const proxy = createHttpServer((_, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad gateway</html>'));
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const other = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const notDarkroom = await darkroom('status', '00000000-0000-4000-8000-000000000000', '--url', other);
+      expect(notDarkroom.code).toBe(1);
+      expect(notDarkroom.stderr).toBe(`darkroom: ${other}/graphql answered HTTP 502 with text/html, not GraphQL: is --url a Darkroom web process? (BAD_RESPONSE)\n`);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   test('status <id> prints the job', async () => {

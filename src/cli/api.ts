@@ -55,8 +55,25 @@ export class DarkroomApi {
     return this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {};
   }
 
+  /** fetch, failing with which server could not be reached and why, where fetch itself says only "fetch failed". */
+  private async request(url: URL, init: RequestInit): Promise<globalThis.Response> {
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+      throw new ApiError(`Could not reach Darkroom at ${url.origin} (${why}); check --url or DARKROOM_URL.`, 'UNREACHABLE');
+    }
+  }
+
   private async post<T>(body: FormData | string, headers: Record<string, string>): Promise<T> {
-    const res = await fetch(new URL('/graphql', this.baseUrl), { method: 'POST', body, headers: { ...headers, ...this.headers() } });
+    const url = new URL('/graphql', this.baseUrl);
+    const res = await this.request(url, { method: 'POST', body, headers: { ...headers, ...this.headers() } });
+    // Darkroom answers JSON even when it refuses; anything else came from another server or a proxy.
+    const type = res.headers.get('content-type') ?? 'no content type';
+    if (!/\bjson\b/.test(type)) {
+      throw new ApiError(`${url.href} answered HTTP ${res.status} with ${type}, not GraphQL: is --url a Darkroom web process?`, 'BAD_RESPONSE');
+    }
     return unwrap((await res.json()) as Response<T>);
   }
 
@@ -121,7 +138,7 @@ export class DarkroomApi {
   }
 
   async download(url: string): Promise<Buffer> {
-    const res = await fetch(new URL(url, this.baseUrl), { headers: this.headers() });
+    const res = await this.request(new URL(url, this.baseUrl), { headers: this.headers() });
     if (!res.ok) throw new ApiError(`Downloading the result failed with HTTP ${res.status}.`, 'DOWNLOAD_FAILED');
     return Buffer.from(await res.arrayBuffer());
   }

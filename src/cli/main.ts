@@ -60,17 +60,20 @@ async function processCommand(files: string[], flags: JobFlags & ConnectionFlags
   // Without --format, -o's extension says the format; otherwise the server keeps the input's.
   const jobFlags: JobFlags = flags.output && !flags.format ? { ...flags, format: formatOfName(flags.output) } : flags;
   const client = api(flags);
-  const interactive = process.stderr.isTTY === true;
-  const bars = new MultiBar({ format: ' {bar} {percentage}% {name}', hideCursor: true, noTTYOutput: false, stream: process.stderr }, Presets.shades_classic);
-  const overall = files.length > 1 ? bars.create(files.length * 100, 0, { name: 'all files' }) : null;
+  // Bars only on a terminal: elsewhere cli-progress would still print every bar once at the end,
+  // a failed file's without its name, after the lines below already said it all.
+  const bars = process.stderr.isTTY === true
+    ? new MultiBar({ format: ' {bar} {percentage}% {name}', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
+    : null;
+  const overall = bars && files.length > 1 ? bars.create(files.length * 100, 0, { name: 'all files' }) : null;
   const progress = new Map<string, number>();
   let failures = 0;
   await Promise.all(
     files.map(async (file) => {
-      const bar = bars.create(100, 0, { name: path.basename(file) });
+      const bar = bars?.create(100, 0, { name: path.basename(file) });
       try {
         const { job, outputs } = await processFile(client, file, jobFlags, (p) => {
-          bar.update(p);
+          bar?.update(p);
           progress.set(file, p);
           overall?.update([...progress.values()].reduce((a, b) => a + b, 0), { name: 'all files' });
         });
@@ -81,19 +84,19 @@ async function processCommand(files: string[], flags: JobFlags & ConnectionFlags
           const target = flags.output ?? path.join(flags.outDir, `${base}.${EXTENSIONS[result.format]}`);
           await writeFile(target, data);
           targets.push(target);
-          if (!interactive) process.stdout.write(`${file} → ${target} (${describe(job, result)})\n`);
+          if (!bars) process.stdout.write(`${file} → ${target} (${describe(job, result)})\n`);
           process.stdout.write(describeMatches(target, result));
         }
-        bar.update(100, { name: `${path.basename(file)} → ${targets.join(', ')}` });
+        bar?.update(100, { name: `${path.basename(file)} → ${targets.join(', ')}` });
       } catch (err) {
         failures++;
-        bar.stop();
+        bar?.stop();
         const message = err instanceof ApiError ? `${err.message} (${err.code})` : err instanceof Error ? err.message : String(err);
         process.stderr.write(`darkroom: ${file}: ${message}\n`);
       }
     }),
   );
-  bars.stop();
+  bars?.stop();
   return failures === 0 ? 0 : 1;
 }
 
