@@ -51,6 +51,59 @@ describe('watermark through GraphQL, embedded one-process mode', () => {
     expect(out.at(10, 10)).toEqual(original.at(10, 10));
   });
 
+  test('one file named in several places is read once and used in each: a variable in five variants, or one part mapped to two paths', async () => {
+    const photo = corpus('Landscape_1.jpg');
+    const overlay = await sharp({ create: { width: 80, height: 40, channels: 4, background: '#00ff00' } }).png().toBuffer();
+    const post = async (query: string, variables: Record<string, unknown>, map: Record<string, string[]>, image = photo) => {
+      const form = new FormData();
+      form.append('operations', JSON.stringify({ query, variables }));
+      form.append('map', JSON.stringify(map));
+      form.append('0', new Blob([image]), 'photo.jpg');
+      if (map[1]) form.append('1', new Blob([overlay]), 'logo.png');
+      const res = await fetch(`${client.baseUrl}/graphql`, { method: 'POST', body: form, headers: { 'Apollo-Require-Preflight': 'true' } });
+      return (await res.json()) as { data?: { createImageJob: JobView }; errors?: unknown[] };
+    };
+    const boxes = async (created: { data?: { createImageJob: JobView }; errors?: unknown[] }) => {
+      expect(created.errors).toBeUndefined();
+      const events = await client.watch(created.data!.createImageJob.id);
+      const done = events[events.length - 1];
+      expect(done.status).toBe('COMPLETED');
+      const original = await pixels(sharp(photo));
+      return Promise.all(
+        done.results.map(async (result) => {
+          const out = await pixels(sharp(Buffer.from(await (await client.download(result.url)).arrayBuffer())).removeAlpha());
+          return changedBox(out, original);
+        }),
+      );
+    };
+
+    // More places than MAX_FILES_PER_JOB (4): they are one file.
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const variants = names.map((name, i) => `{ name: "${name}", operations: [{ watermark: { image: $logo, left: ${10 * i}, top: 20 } }], output: { format: PNG } }`);
+    const inVariants = await post(
+      `mutation($file: Upload!, $logo: Upload!) { createImageJob(input: { file: $file, variants: [${variants.join(', ')}] }) { ${JOB_FIELDS} } }`,
+      { file: null, logo: null },
+      { 0: ['variables.file'], 1: ['variables.logo'] },
+    );
+    expect(await boxes(inVariants)).toEqual(names.map((_, i) => ({ left: 10 * i, top: 20, width: 80, height: 40 })));
+
+    const twoPaths = await post(
+      `mutation($input: CreateImageJobInput!) { createImageJob(input: $input) { ${JOB_FIELDS} } }`,
+      { input: { file: null, operations: [{ watermark: { image: null, left: 0, top: 0 } }, { watermark: { image: null, left: 100, top: 0 } }], output: { format: 'PNG' } } },
+      { 0: ['variables.input.file'], 1: ['variables.input.operations.0.watermark.image', 'variables.input.operations.1.watermark.image'] },
+    );
+    expect(await boxes(twoPaths)).toEqual([{ left: 0, top: 0, width: 180, height: 40 }]);
+
+    // The job's own image as its overlay, at a quarter of its width.
+    const itself = await post(
+      `mutation($file: Upload!) { createImageJob(input: { file: $file, operations: [{ watermark: { image: $file, scale: 0.25, left: 0, top: 0 } }], output: { format: PNG } }) { ${JOB_FIELDS} } }`,
+      { file: null },
+      { 0: ['variables.file'] },
+    );
+    const [box] = await boxes(itself);
+    expect(box!.left + box!.width).toBeLessThanOrEqual(150);
+  });
+
   test('an overlay that is not an image is refused up front, naming its field', async () => {
     const created = await createWithOverlay(client, corpus('Landscape_1.jpg'), Buffer.from('not an image'), {});
     expect(created.data ?? null).toBeNull();

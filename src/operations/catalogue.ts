@@ -141,8 +141,10 @@ export function validateJobSpec(
     limits,
     files: {
       claim(upload, field) {
-        claimed++;
-        return files.claim(upload, field);
+        // Claims of one file share its index, so count the files rather than the claims.
+        const ref = files.claim(upload, field);
+        claimed = Math.max(claimed, ref.file + 1);
+        return ref;
       },
     },
   };

@@ -31,7 +31,7 @@ export async function createJob(input: CreateImageJobInput, context: GraphQLCont
   const limits = processLimits(config);
   const meta = await inspectInput(data, limits);
   planJob(spec, displayedSize(meta, spec.autoOrient), limits.output);
-  const extra = await files.read(config.maxUploadBytes, limits);
+  const extra = await files.read(config.maxUploadBytes, limits, { upload: input.file, data });
   const now = new Date().toISOString();
   const record: JobRecord = {
     id: randomUUID(),

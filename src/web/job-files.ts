@@ -15,6 +15,11 @@ export class JobFiles implements FileClaims {
   constructor(private readonly maxFiles: number) {}
 
   claim(upload: Promise<FileUpload>, field: string): FileRef {
+    // A file named in several places (one variable used twice, or one multipart
+    // part mapped to several paths) is one upload, whose stream can be read only
+    // once: it is one file of the job, read and stored once.
+    const known = this.claims.findIndex((claim) => claim.upload === upload);
+    if (known >= 0) return { file: known };
     if (this.claims.length >= this.maxFiles) {
       throw new DarkroomError('LIMIT_EXCEEDED', `${field}: a job may send at most ${this.maxFiles} files besides its image.`, field);
     }
@@ -22,11 +27,12 @@ export class JobFiles implements FileClaims {
     return { file: this.claims.length - 1 };
   }
 
-  async read(maxBytes: number, policy: InputPolicy): Promise<Buffer[]> {
+  /** `image` is the job's own upload, already read, which an operation may name too. */
+  async read(maxBytes: number, policy: InputPolicy, image: { upload: Promise<FileUpload>; data: Buffer }): Promise<Buffer[]> {
     const files: Buffer[] = [];
     for (const { upload, field } of this.claims) {
       try {
-        const data = await readUpload(await upload, maxBytes);
+        const data = upload === image.upload ? image.data : await readUpload(await upload, maxBytes);
         await inspectInput(data, policy);
         files.push(data);
       } catch (err) {
