@@ -24,15 +24,23 @@ function authorizationOf(headers: Record<string, unknown> | undefined): string |
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The server closes a WebSocket without a valid key with 4403. */
+const refused = (event: unknown): boolean => (event as { code?: unknown } | null)?.code === 4403;
+
 // A WebSocket carries its key once, in connectionParams when it connects, as the
 // server asks; so each key gets its own client. They are lazy: an unused one
-// holds no connection.
+// holds no connection. A client's key never changes, so a refusal is final:
+// graphql-ws would otherwise retry it for about 40 s before showing the error.
 const fetchers = new Map<string, Fetcher>();
 function fetcherFor(authorization: string | undefined): Fetcher {
   const key = authorization ?? '';
   let fetcher = fetchers.get(key);
   if (!fetcher) {
-    const wsClient = createClient({ url: subscriptionUrl, connectionParams: authorization ? { authorization } : undefined });
+    const wsClient = createClient({
+      url: subscriptionUrl,
+      connectionParams: authorization ? { authorization } : undefined,
+      shouldRetry: (event) => !refused(event),
+    });
     fetcher = createGraphiQLFetcher({ url: '/graphql', subscriptionUrl, wsClient });
     fetchers.set(key, fetcher);
   }
