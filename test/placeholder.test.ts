@@ -61,6 +61,19 @@ describe('placeholder', () => {
     expect(mb).toBeLessThan(15);
   });
 
+  test('a red disc on a transparent background (a logo): the dominant colour is red, not the black of its hidden pixels', async () => {
+    const disc = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"><circle cx="100" cy="100" r="50" fill="#e02020"/></svg>');
+    const logo = await sharp(disc).png().toBuffer();
+    const { dominantColor } = await placeholder(logo);
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(dominantColor.slice(i, i + 2), 16));
+    expect(Math.abs(r - 0xe0)).toBeLessThanOrEqual(8);
+    expect(Math.abs(g - 0x20)).toBeLessThanOrEqual(8);
+    expect(Math.abs(b - 0x20)).toBeLessThanOrEqual(8);
+    // With nothing visible, every pixel counts.
+    const clear = await sharp({ create: { width: 20, height: 20, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0 } } }).png().toBuffer();
+    expect((await placeholder(clear)).dominantColor).toMatch(/^#[0-9a-f]{6}$/);
+  });
+
   test('the data URL is a WebP at the size of the decoded ThumbHash, at most 32 px a side, well under 1 KB', async () => {
     for (const name of ['2569067123_aca715a2ee_o.jpg', 'Landscape_6.jpg', 'with-alpha.png', 'animated-loop-3.gif']) {
       const result = await placeholder(corpus(name));

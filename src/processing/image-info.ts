@@ -38,7 +38,7 @@ const PREVIEW_SIDE = 100;
 export async function describeImage(data: Buffer, meta: Metadata, limits: { maxInputPixels: number; timeoutSeconds: number }): Promise<ImageDetails> {
   let color: string;
   try {
-    color = await dominantColor(await previewPixels(data, { maxSide: PREVIEW_SIDE, limitInputPixels: limits.maxInputPixels, timeoutSeconds: limits.timeoutSeconds }));
+    color = dominantColor(await previewPixels(data, { maxSide: PREVIEW_SIDE, limitInputPixels: limits.maxInputPixels, timeoutSeconds: limits.timeoutSeconds }));
   } catch (err) {
     throw classifySharpError(err);
   }

@@ -29,7 +29,7 @@ export async function placeholder(image: Buffer | RawPixels): Promise<Placeholde
     .toBuffer();
   return {
     thumbhash: Buffer.from(hash).toString('base64'),
-    dominantColor: await dominantColor(pixels),
+    dominantColor: dominantColor(pixels),
     dataUrl: `data:image/webp;base64,${webp.toString('base64')}`,
   };
 }

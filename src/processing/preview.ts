@@ -34,10 +34,27 @@ export async function previewPixels(image: Buffer | RawPixels, options: PreviewO
   return { data, width: info.width, height: info.height, channels: 4 };
 }
 
-/** sharp's dominant colour (the fullest bin of a 16×16×16 sRGB histogram), as '#rrggbb'. */
-export async function dominantColor(pixels: RawPixels): Promise<string> {
-  const { dominant } = await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } }).stats();
-  return hexColor(dominant);
+/**
+ * The dominant colour as sharp's stats() defines it (the centre of the fullest
+ * bin of a 16×16×16 sRGB histogram), as '#rrggbb', but each pixel counts by its
+ * alpha: sharp counts a transparent pixel as black, which made the transparent
+ * background of a logo its dominant colour. With nothing visible, all count alike.
+ */
+export function dominantColor(pixels: RawPixels & { channels: 4 }): string {
+  const { data } = pixels;
+  const byAlpha = new Float64Array(4096);
+  const byCount = new Uint32Array(4096);
+  for (let i = 0; i < data.length; i += 4) {
+    // Green, red, blue: the order in which libvips finds the first of equally full bins, as sharp does.
+    const bin = ((data[i + 1] >> 4) << 8) | ((data[i] >> 4) << 4) | (data[i + 2] >> 4);
+    byAlpha[bin] += data[i + 3];
+    byCount[bin]++;
+  }
+  const weights = byAlpha.some((weight) => weight > 0) ? byAlpha : byCount;
+  let fullest = 0;
+  for (let bin = 1; bin < weights.length; bin++) if (weights[bin] > weights[fullest]) fullest = bin;
+  const centre = (level: number) => level * 16 + 8;
+  return hexColor({ r: centre((fullest >> 4) & 15), g: centre(fullest >> 8), b: centre(fullest & 15) });
 }
 
 export function hexColor({ r, g, b }: { r: number; g: number; b: number }): string {
