@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -69,6 +69,10 @@ describe('the darkroom CLI against a running server', () => {
     const failed = await darkroom('process', corpusPath('truncated.jpg'), '--resize', '100x', '--out-dir', out, '--url', url);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/truncated\.jpg: .*\(INVALID_IMAGE\)/);
+    const bmp = await darkroom('process', corpusPath('320x240.jpg'), '-o', path.join(out, 'photo.bmp'), '--url', url);
+    expect(bmp.code).toBe(1);
+    expect(bmp.stderr).toContain('does not write .bmp files');
+    expect(existsSync(path.join(out, 'photo.bmp'))).toBe(false);
     const badArgument = await darkroom('process', corpusPath('320x240.jpg'), '--resize', '0x10', '--url', url);
     expect(badArgument.code).toBe(1);
     expect(badArgument.stderr).toMatch(/operations\[0\]\.resize\.width.*\(BAD_USER_INPUT\)/);

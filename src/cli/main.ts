@@ -55,10 +55,16 @@ async function processCommand(files: string[], flags: JobFlags & ConnectionFlags
   const names = files.map((file) => path.parse(file).name);
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
   if (repeated) throw new ApiError(`Two inputs are named "${repeated}": their results would overwrite each other; process them separately.`, 'USAGE');
+  // Without --format, -o's extension says the format; otherwise the server keeps the input's.
+  const named = flags.output && !flags.format ? formatOfName(flags.output) : undefined;
+  const extension = flags.output ? path.extname(flags.output) : '';
+  if (flags.output && !flags.format && extension && !named) {
+    // Else the input's format would be saved under a name that claims another.
+    throw new ApiError(`-o ${flags.output}: Darkroom does not write ${extension} files; name it .jpg, .png, .webp, .avif, .gif or .tiff, or give --format.`, 'USAGE');
+  }
+  const jobFlags: JobFlags = named ? { ...flags, format: named } : flags;
   // Before any upload, so a bad destination costs no processing.
   await mkdir(flags.output ? path.dirname(flags.output) : flags.outDir, { recursive: true });
-  // Without --format, -o's extension says the format; otherwise the server keeps the input's.
-  const jobFlags: JobFlags = flags.output && !flags.format ? { ...flags, format: formatOfName(flags.output) } : flags;
   const client = api(flags);
   // Bars only on a terminal: elsewhere cli-progress would still print every bar once at the end,
   // a failed file's without its name, after the lines below already said it all.
