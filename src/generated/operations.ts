@@ -137,8 +137,9 @@ export type ImageOperation =
    * Find where a smaller template image appears in the image as it is at this
    * step (zero-mean normalised cross-correlation on greyscale, coarse to fine),
    * report each place in ImageResult.matches and, with mark, draw it. The image
-   * itself is unchanged unless marked. Progress rises during the search, and the
-   * search stops when the job is cancelled or out of time.
+   * itself is unchanged unless marked. On an animation every frame is searched
+   * and marked; a place found in several frames is reported once. Progress rises
+   * during the search, and the search stops when the job is cancelled or out of time.
    */
   locate: LocateInput; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
   |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never;   /** Median filter: removes speckle noise, keeps edges. */

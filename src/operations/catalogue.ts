@@ -9,6 +9,7 @@ import {
   DEFAULT_JOB_LIMITS,
   oversize,
   type FileClaims,
+  type Findings,
   type JobLimits,
   type Operation,
   type Size,
@@ -164,6 +165,11 @@ export function applyStep(image: Sharp, step: OperationStep, context: StepContex
   const operation = operationOf(step);
   operation.checkFits?.(step.args, context.size, step.field);
   return operation.apply(image, step.args, context);
+}
+
+/** One report of what `step` found in each frame of an animation. */
+export function mergeFrameFindings(step: OperationStep, frames: Findings[]): Findings {
+  return operationOf(step).mergeFrames?.(step.args, frames) ?? { matches: frames.flatMap((frame) => frame.matches) };
 }
 
 /** A size known ahead of decoding; not `exact` where libvips' rounding may differ by a pixel. */

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { LocateInput, MarkShape } from '../generated/graphql';
-import { drawMarks, greyImage, locate as findTemplate, locateOptions, markStyle, type LocateOptions, type MarkStyle } from '../locate';
+import { drawMarks, greyImage, locate as findTemplate, locateOptions, markStyle, mergeMatches, type LocateOptions, type MarkStyle } from '../locate';
 import { defineOperation, type FileRef } from './operation';
 
 const SHAPES: Record<MarkShape, MarkStyle['shape']> = { BOX: 'box', CIRCLE: 'circle' };
@@ -43,4 +43,6 @@ export const locate = defineOperation<LocateInput, LocateArgs>({
     if (!args.mark || matches.length === 0) return image;
     return image.composite([{ input: drawMarks(searched.width, searched.height, matches, args.mark), top: 0, left: 0 }]);
   },
+  // Each frame is searched and marked on its own; a place found in several frames is reported once.
+  mergeFrames: (args, frames) => ({ matches: mergeMatches(frames.map((frame) => frame.matches), args.options.maxMatches) }),
 });

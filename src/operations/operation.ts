@@ -88,6 +88,11 @@ export interface Operation<Input, Args> {
   resultSize?(args: Args, size: Size): { size: Size; exact: boolean };
   /** Refuse, naming `field`, arguments that do not fit an image of `size`. */
   checkFits?(args: Args, size: Size, field: string): void;
+  /**
+   * An animation runs `apply` on each frame with findings of its own; this
+   * makes them one report for the step. Omitted: the frames' findings are joined.
+   */
+  mergeFrames?(args: Args, frames: Findings[]): Findings;
 }
 
 export function defineOperation<Input, Args>(op: Operation<Input, Args>): Operation<Input, Args> {

@@ -1,9 +1,9 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { ImageFormat } from '../generated/graphql';
-import { addsTransparency, applyStep, planJob, type JobSpec, type OperationStep, type VariantSpec } from '../operations/catalogue';
-import { oversize, type Match, type Size, type SizeBounds } from '../operations/operation';
+import { addsTransparency, applyStep, mergeFrameFindings, planJob, type JobSpec, type OperationStep, type VariantSpec } from '../operations/catalogue';
+import { oversize, type Findings, type Match, type Size, type SizeBounds, type StepContext } from '../operations/operation';
 import { chooseFormat, encodeOutput, FORMATS, kept, keeping, type AnimationTiming, type Kept } from '../operations/output';
-import { DarkroomError } from '../errors';
+import { badInput, DarkroomError } from '../errors';
 import { inspectInput, type InputPolicy } from './input-policy';
 import { placeholder, type Placeholder } from './placeholder';
 import { classifySharpError } from './sharp-errors';
@@ -91,9 +91,15 @@ async function materialise(stage: Stage, keep: Kept, seconds: number): Promise<S
 /**
  * Apply a step to each frame of a materialised animation on its own, so that
  * every operation (a crop, a flip, a rotation, an overlay) acts per frame
- * rather than on libvips' strip of stacked frames.
+ * rather than on libvips' strip of stacked frames. The frames must come out
+ * the same size (a trim could cut each differently), which `field` is refused for.
  */
-async function perFrame(stage: Stage, apply: (frame: Sharp, size: Size) => Promise<Sharp>, seconds: number): Promise<Stage> {
+async function perFrame(
+  stage: Stage,
+  field: string,
+  apply: (frame: Sharp, size: Size, index: number) => Promise<Sharp>,
+  seconds: number,
+): Promise<Stage> {
   if (!stage.pixels) throw new Error('an animation must be materialised before a step');
   const { width, height } = stage.size;
   const { data, channels } = stage.pixels;
@@ -103,8 +109,15 @@ async function perFrame(stage: Stage, apply: (frame: Sharp, size: Size) => Promi
   let outChannels = channels;
   for (let i = 0; i < stage.frames; i++) {
     const frame = sharp(data.subarray(i * frameBytes, (i + 1) * frameBytes), { raw: { width, height, channels } }).timeout({ seconds });
-    const out = await (await apply(frame, stage.size)).raw().toBuffer({ resolveWithObject: true });
-    size = { width: out.info.width, height: out.info.height };
+    const out = await (await apply(frame, stage.size, i)).raw().toBuffer({ resolveWithObject: true });
+    if (size && (out.info.width !== size.width || out.info.height !== size.height)) {
+      throw badInput(
+        field,
+        `makes frames of different sizes from this animation (${size.width}x${size.height} for frame 1, ${out.info.width}x${out.info.height} for frame ${i + 1}); ` +
+          'all frames must keep one size: use crop, or animated: false for the first frame only',
+      );
+    }
+    size ??= { width: out.info.width, height: out.info.height };
     outChannels = out.info.channels;
     frames.push(out.data);
   }
@@ -178,7 +191,7 @@ export async function processImage(
   const results: ProcessedImage[] = [];
   for (let i = 0; i < spec.variants.length; i++) {
     const variant = spec.variants[i];
-    const branch = { ...stage, image: stage.image.clone(), matches: [...stage.matches] };
+    const branch = { ...stage, image: stage.image.clone() };
     try {
       results.push(await run.variant(branch, variant, formats[i], variant.operations, i === spec.variants.length - 1));
     } catch (err) {
@@ -242,27 +255,40 @@ class StepRunner {
 
   private async apply(stage: Stage, step: OperationStep): Promise<Stage> {
     let stopped: { reason: unknown } | null = null;
-    const context = {
-      size: stage.size,
+    const context = (size: Size, findings: Findings, frame: number): StepContext => ({
+      size,
       files: this.files,
-      findings: { matches: stage.matches },
+      findings,
       progress: async (fraction: number) => {
         // Let timers and I/O run between slices of a long step.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        await this.onStep(this.done + Math.min(1, Math.max(0, fraction)), this.total).catch((reason) => {
+        // Each frame of an animation is an equal share of the step.
+        const within = (frame + Math.min(1, Math.max(0, fraction))) / stage.frames;
+        await this.onStep(this.done + within, this.total).catch((reason) => {
           stopped = { reason };
           throw reason;
         });
       },
-    };
+    });
     try {
       const alpha = stage.alpha || addsTransparency(step);
       if (stage.frames > 1) {
-        const next = await perFrame(stage, (frame, size) => Promise.resolve(applyStep(frame, step, { ...context, size })), this.limits.timeoutSeconds);
-        return { ...next, alpha };
+        const found: Findings[] = [];
+        const next = await perFrame(
+          stage,
+          step.field,
+          (frame, size, index) => {
+            const findings: Findings = { matches: [] };
+            found.push(findings);
+            return Promise.resolve(applyStep(frame, step, context(size, findings, index)));
+          },
+          this.limits.timeoutSeconds,
+        );
+        return { ...next, alpha, matches: [...stage.matches, ...mergeFrameFindings(step, found).matches] };
       }
-      const image = await applyStep(stage.image, step, context);
-      return { ...stage, image, alpha, pixels: null };
+      const findings: Findings = { matches: [] };
+      const image = await applyStep(stage.image, step, context(stage.size, findings, 0));
+      return { ...stage, image, alpha, pixels: null, matches: [...stage.matches, ...findings.matches] };
     } catch (err) {
       // The listener's own refusal (a cancel, a lost backend) is not an image error.
       if (stopped) throw (stopped as { reason: unknown }).reason;
