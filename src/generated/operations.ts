@@ -243,7 +243,7 @@ export type NormaliseInput = {
 };
 
 export type OutputInput = {
-  /** Colour to flatten transparency onto when the format has no alpha (CSS colour, default white). */
+  /** Colour to flatten transparency onto when the format has no alpha: JPEG, and TIFF with JPEG compression (CSS colour, default white). */
   background?: string | null | undefined;
   /** PNG with palette, and GIF: at most this many colours, 2 to 256 (default 256); libvips rounds a palette up to 2, 4, 16 or 256 entries. */
   colours?: number | null | undefined;
@@ -376,7 +376,7 @@ export type ThresholdInput = {
 export type TiffCompression =
   /** Lossless Deflate (zip). */
   | 'DEFLATE'
-  /** JPEG inside TIFF, lossy, with quality (default). */
+  /** JPEG inside TIFF, lossy, with quality (default); without alpha, so transparency is flattened onto the output's background. */
   | 'JPEG'
   /** Lossless LZW. */
   | 'LZW'

@@ -2,7 +2,7 @@ import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { ImageFormat } from '../generated/graphql';
 import { addsTransparency, applyStep, mergeFrameFindings, planJob, type JobSpec, type OperationStep, type VariantSpec } from '../operations/catalogue';
 import { oversize, type Findings, type Match, type Size, type SizeBounds, type StepContext } from '../operations/operation';
-import { chooseFormat, encodeOutput, FORMATS, kept, keeping, type AnimationTiming, type Kept } from '../operations/output';
+import { chooseFormat, encodeOutput, kept, keeping, keepsAlpha, type AnimationTiming, type Kept } from '../operations/output';
 import { badInput, DarkroomError } from '../errors';
 import { inspectInput, type InputPolicy } from './input-policy';
 import { placeholder, type Placeholder } from './placeholder';
@@ -238,7 +238,7 @@ class StepRunner {
       stage = await this.apply(stage, steps[i]);
       // sharp flattens before any operation in its pipeline, so when the encoder
       // must flatten, the last operation needs a pass of its own as well.
-      if (i < steps.length - 1 || (stage.alpha && !FORMATS[format].alpha) || stage.pixels) {
+      if (i < steps.length - 1 || (stage.alpha && !keepsAlpha(format, variant.output)) || stage.pixels) {
         if (!stage.pixels) stage = await vips(() => materialise(stage, keep, this.limits.timeoutSeconds));
         await this.advance(stage.size);
       } else {
