@@ -292,6 +292,18 @@ describe('watermark', () => {
     const err = await expectCode(run('Landscape_1.jpg', job({ left: 600, top: 0 }), [await solid(10, 10, '#000')]), 'BAD_USER_INPUT');
     expect(err.field).toBe('operations[0].watermark');
   });
+
+  it('names an overlay or a template damaged past its header, rather than blaming the image', async () => {
+    // truncated.jpg has a whole header (2725x2225), so only decoding finds it out.
+    const overlay = await expectCode(run('Landscape_1.jpg', job({}), [corpus('truncated.jpg')]), 'INVALID_IMAGE');
+    expect(overlay.field).toBe('operations[0].watermark.image');
+    expect(overlay.message).toMatch(/^operations\[0\]\.watermark\.image: The image is damaged or incomplete/);
+    const template = await expectCode(
+      run('Landscape_1.jpg', { operations: [{ flip: true }, { locate: { template: UPLOAD } }] }, [corpus('truncated.png')]),
+      'INVALID_IMAGE',
+    );
+    expect(template.field).toBe('operations[1].locate.template');
+  });
 });
 
 describe('text', () => {

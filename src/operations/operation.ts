@@ -1,6 +1,8 @@
 import type { FileUpload } from 'graphql-upload-minimal';
 import type { Sharp } from 'sharp';
 import type { Match } from '../locate';
+import { DarkroomError } from '../errors';
+import { classifySharpError } from '../processing/sharp-errors';
 
 export type { Match };
 
@@ -41,6 +43,19 @@ export function oversize(size: Size, bounds: SizeBounds): string | null {
 export interface FileRef {
   /** Index into the job's extra files, in the order validation claimed them. */
   file: number;
+}
+
+/**
+ * Decode a file sent with an operation, at `field`: a file damaged past its
+ * header (checked on upload) is named, not taken for the job's own image.
+ */
+export async function readFile<T>(field: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    const failure = classifySharpError(err);
+    throw new DarkroomError(failure.code, `${field}: ${failure.message}`, field);
+  }
 }
 
 /** Collects the uploads that operations name, so they are read only once every argument is valid. */
