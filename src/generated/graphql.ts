@@ -145,7 +145,7 @@ export type ImageInfo = {
   channels?: Maybe<Scalars['Int']['output']>;
   /** libvips' interpretation of the pixels as stored: srgb, cmyk, b-w, grey16, rgb16, labs, … */
   colorSpace?: Maybe<Scalars['String']['output']>;
-  /** The most common colour of the first frame, as #rrggbb (a 16×16×16 sRGB histogram of a 100 px preview). */
+  /** The most common colour of the first frame, as #rrggbb (a 16×16×16 sRGB histogram of a 100 px preview), among the pixels at least half opaque. */
   dominantColor?: Maybe<Scalars['String']['output']>;
   /** Null when the file has no EXIF block or it cannot be read. */
   exif?: Maybe<ExifSummary>;
@@ -437,7 +437,7 @@ export type Placeholder = {
   __typename?: 'Placeholder';
   /** The ThumbHash rendered at most 32 px a side, as a data: URL of a WebP a few hundred bytes long, for pages without a ThumbHash decoder: stretch it over the image's box. */
   dataUrl: Scalars['String']['output'];
-  /** The most common colour, as #rrggbb: the cheapest stand-in, e.g. as a background colour. */
+  /** The most common colour of the pixels at least half opaque, as #rrggbb: the cheapest stand-in, e.g. as a background colour. */
   dominantColor: Scalars['String']['output'];
   /** ThumbHash (evanw/thumbhash) bytes in base64: decode with thumbHashToRGBA or thumbHashToDataURL. */
   thumbhash: Scalars['String']['output'];

@@ -34,9 +34,25 @@ export async function previewPixels(image: Buffer | RawPixels, options: PreviewO
   return { data, width: info.width, height: info.height, channels: 4 };
 }
 
-/** sharp's dominant colour (the fullest bin of a 16×16×16 sRGB histogram), as '#rrggbb'. */
-export async function dominantColor(pixels: RawPixels): Promise<string> {
-  const { dominant } = await sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } }).stats();
+/**
+ * sharp's dominant colour (the fullest bin of a 16×16×16 sRGB histogram), as
+ * '#rrggbb', of the pixels that show (alpha at least half): sharp's histogram
+ * ignores alpha, and the invisible pixels around a logo are often black.
+ * An image with none showing is taken whole.
+ */
+export async function dominantColor(pixels: RawPixels & { channels: 4 }): Promise<string> {
+  const shown = Buffer.alloc(pixels.width * pixels.height * 3);
+  let count = 0;
+  for (let i = 0; i < pixels.data.length; i += 4) {
+    if (pixels.data[i + 3] < 128) continue;
+    pixels.data.copy(shown, count * 3, i, i + 3);
+    count++;
+  }
+  const image =
+    count > 0
+      ? sharp(shown.subarray(0, count * 3), { raw: { width: count, height: 1, channels: 3 } })
+      : sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 4 } });
+  const { dominant } = await image.stats();
   return hexColor(dominant);
 }
 
