@@ -375,6 +375,17 @@ describe('output options', () => {
     expect(meanDiff(fast.out, full.out)).toBe(0);
   });
 
+  it('keeps PNG lossless when given a quality without palette, and fits the palette to the quality with one', async () => {
+    const full = await run('Landscape_1.jpg', { output: { format: 'PNG' } });
+    const withQuality = await run('Landscape_1.jpg', { output: { format: 'PNG', quality: 50 } });
+    expect(withQuality.meta.isPalette).toBe(false);
+    expect(meanDiff(withQuality.out, full.out)).toBe(0);
+    const coarse = await run('Landscape_1.jpg', { output: { format: 'PNG', palette: true, quality: 10 } });
+    const fine = await run('Landscape_1.jpg', { output: { format: 'PNG', palette: true, quality: 100 } });
+    expect(coarse.meta.isPalette).toBe(true);
+    expect(meanDiff(coarse.out, full.out)).toBeGreaterThan(meanDiff(fine.out, full.out));
+  });
+
   it('writes lossless WebP and LZW TIFF with the exact pixels', async () => {
     const original = await base('Landscape_1.jpg');
     const webp = await run('Landscape_1.jpg', { output: { format: 'WEBP', lossless: true } });

@@ -426,7 +426,7 @@ export type OutputInput = {
   placeholder?: InputMaybe<Scalars['Boolean']['input']>;
   /** JPEG: progressive (interlaced) scans. */
   progressive?: InputMaybe<Scalars['Boolean']['input']>;
-  /** 1 to 100, for JPEG, WEBP, AVIF and TIFF (defaults 80, 80, 50, 80). */
+  /** 1 to 100, for JPEG, WEBP, AVIF and TIFF (defaults 80, 80, 50, 80), and for PNG with palette (how closely the palette follows the colours); GIF has none. */
   quality?: InputMaybe<Scalars['Int']['input']>;
   /** TIFF: the compression (default JPEG). */
   tiffCompression?: InputMaybe<TiffCompression>;

@@ -279,7 +279,7 @@ export type OutputInput = {
   placeholder?: boolean | null | undefined;
   /** JPEG: progressive (interlaced) scans. */
   progressive?: boolean | null | undefined;
-  /** 1 to 100, for JPEG, WEBP, AVIF and TIFF (defaults 80, 80, 50, 80). */
+  /** 1 to 100, for JPEG, WEBP, AVIF and TIFF (defaults 80, 80, 50, 80), and for PNG with palette (how closely the palette follows the colours); GIF has none. */
   quality?: number | null | undefined;
   /** TIFF: the compression (default JPEG). */
   tiffCompression?: TiffCompression | null | undefined;

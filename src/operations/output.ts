@@ -177,7 +177,8 @@ export function encode(image: Sharp, spec: OutputSpec, format: ImageFormat, timi
   const info = FORMATS[format];
   // Formats without alpha would otherwise drop it onto black.
   const out = keeping(keepsAlpha(format, spec) ? image : image.flatten({ background: spec.background }), { metadata: spec.keepMetadata, icc: spec.keepIcc });
-  const quality = spec.quality ?? info.defaultQuality ?? undefined;
+  // sharp's PNG quality is the palette's, and turns the palette on: only with palette: true.
+  const quality = format === 'PNG' && !spec.encoder.palette ? undefined : (spec.quality ?? info.defaultQuality ?? undefined);
   return out.toFormat(info.sharp, {
     ...(quality === undefined ? {} : { quality }),
     ...encoderOptions(spec.encoder, format),
