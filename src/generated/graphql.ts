@@ -236,7 +236,12 @@ export type ImageResult = {
   contentType: Scalars['String']['output'];
   format: ImageFormat;
   height: Scalars['Int']['output'];
-  /** Where the job's locate steps found their templates, best first; empty when none did or none was asked for. */
+  /**
+   * Where the job's locate steps found their templates, best first within each
+   * step; empty when none did or none was asked for. Each match is in pixels of
+   * the image as it was at its locate step: steps after it that move or scale
+   * the image (resize, crop, rotate, …) are not applied to the matches.
+   */
   matches: Array<Match>;
   /** The variant's name; "default" for a job without variants. */
   name: Scalars['String']['output'];
