@@ -250,13 +250,22 @@ describe('animation', () => {
     expect(matches.map((m) => m.score)).toEqual([...matches.map((m) => m.score)].sort((a, b) => b - a));
   });
 
-  it('refuses, naming the step, a trim that cuts the frames to different sizes', async () => {
-    // The frames of animated-loop-3.gif trim to 341x48, 341x61, … 341x260.
-    await expect(run(GIF, { operations: [{ resize: { width: 370 } }, { trim: {} }] })).rejects.toMatchObject({
+  it('refuses, naming the step, a trim or a smart crop, which would cut each frame differently', async () => {
+    // The frames of animated-loop-3.gif trim to 341x48, 341x61, … 341x260; ATTENTION crops them 0 to 6 px apart.
+    await expect(run(GIF, { operations: [{ flip: true }, { trim: {} }] })).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'operations[1].trim',
-      message: expect.stringMatching(/^operations\[1\]\.trim: makes frames of different sizes .*341x48 for frame 1, 341x61 for frame 2/),
+      message: expect.stringMatching(/^operations\[1\]\.trim: cuts each frame by its own pixels/),
     });
+    for (const position of ['ATTENTION', 'ENTROPY'] as const) {
+      await expect(run(GIF, { operations: [{ resize: { width: 100, height: 100, position } }] })).rejects.toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'operations[0].resize',
+      });
+    }
+    // The first frame alone is a still image, where both work.
+    const still = await run(GIF, { operations: [{ trim: {} }, { resize: { width: 100, height: 100, position: 'ATTENTION' } }], animated: false });
+    expect(still.results[0]).toMatchObject({ width: 100, height: 100 });
   });
 });
 

@@ -13,7 +13,9 @@ export type CreateImageJobInput = {
   /**
    * Keep every frame of an animated GIF or WebP (within the frame limit), with
    * each operation applied per frame, when the output format can animate (GIF,
-   * WEBP); false takes the first frame only.
+   * WEBP); false takes the first frame only. trim, and resize with position
+   * ATTENTION or ENTROPY, are refused on an animation: they would cut each frame
+   * differently.
    */
   animated?: boolean | null | undefined;
   /** Rotate the input upright from its EXIF orientation before any operation. */

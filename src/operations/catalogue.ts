@@ -167,6 +167,12 @@ export function applyStep(image: Sharp, step: OperationStep, context: StepContex
   return operation.apply(image, step.args, context);
 }
 
+/** Refuse, naming it, a step that cannot act on the frames of an animation one by one. */
+export function checkAnimates(step: OperationStep): void {
+  const why = operationOf(step).refusesAnimation?.(step.args);
+  if (why) throw badInput(step.field, why);
+}
+
 /** One report of what `step` found in each frame of an animation. */
 export function mergeFrameFindings(step: OperationStep, frames: Findings[]): Findings {
   return operationOf(step).mergeFrames?.(step.args, frames) ?? { matches: frames.flatMap((frame) => frame.matches) };

@@ -108,6 +108,12 @@ export interface Operation<Input, Args> {
    * makes them one report for the step. Omitted: the frames' findings are joined.
    */
   mergeFrames?(args: Args, frames: Findings[]): Findings;
+  /**
+   * Why the step cannot act on the frames of an animation one by one (it
+   * decides where to cut from each frame's own pixels, so the frames would
+   * stop lining up), or null when it can. Omitted: it can.
+   */
+  refusesAnimation?(args: Args): string | null;
 }
 
 export function defineOperation<Input, Args>(op: Operation<Input, Args>): Operation<Input, Args> {

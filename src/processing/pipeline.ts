@@ -1,9 +1,9 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { ImageFormat } from '../generated/graphql';
-import { addsTransparency, applyStep, mergeFrameFindings, planJob, type JobSpec, type OperationStep, type VariantSpec } from '../operations/catalogue';
+import { addsTransparency, applyStep, checkAnimates, mergeFrameFindings, planJob, type JobSpec, type OperationStep, type VariantSpec } from '../operations/catalogue';
 import { oversize, type Findings, type Match, type Size, type SizeBounds, type StepContext } from '../operations/operation';
 import { chooseFormat, encodeOutput, kept, keeping, keepsAlpha, type AnimationTiming, type Kept } from '../operations/output';
-import { badInput, DarkroomError } from '../errors';
+import { DarkroomError } from '../errors';
 import { inspectInput, type InputPolicy } from './input-policy';
 import { placeholder, type Placeholder } from './placeholder';
 import { classifySharpError } from './sharp-errors';
@@ -91,15 +91,9 @@ async function materialise(stage: Stage, keep: Kept, seconds: number): Promise<S
 /**
  * Apply a step to each frame of a materialised animation on its own, so that
  * every operation (a crop, a flip, a rotation, an overlay) acts per frame
- * rather than on libvips' strip of stacked frames. The frames must come out
- * the same size (a trim could cut each differently), which `field` is refused for.
+ * rather than on libvips' strip of stacked frames.
  */
-async function perFrame(
-  stage: Stage,
-  field: string,
-  apply: (frame: Sharp, size: Size, index: number) => Promise<Sharp>,
-  seconds: number,
-): Promise<Stage> {
+async function perFrame(stage: Stage, apply: (frame: Sharp, size: Size, index: number) => Promise<Sharp>, seconds: number): Promise<Stage> {
   if (!stage.pixels) throw new Error('an animation must be materialised before a step');
   const { width, height } = stage.size;
   const { data, channels } = stage.pixels;
@@ -110,14 +104,7 @@ async function perFrame(
   for (let i = 0; i < stage.frames; i++) {
     const frame = sharp(data.subarray(i * frameBytes, (i + 1) * frameBytes), { raw: { width, height, channels } }).timeout({ seconds });
     const out = await (await apply(frame, stage.size, i)).raw().toBuffer({ resolveWithObject: true });
-    if (size && (out.info.width !== size.width || out.info.height !== size.height)) {
-      throw badInput(
-        field,
-        `makes frames of different sizes from this animation (${size.width}x${size.height} for frame 1, ${out.info.width}x${out.info.height} for frame ${i + 1}); ` +
-          'all frames must keep one size: use crop, or animated: false for the first frame only',
-      );
-    }
-    size ??= { width: out.info.width, height: out.info.height };
+    size = { width: out.info.width, height: out.info.height };
     outChannels = out.info.channels;
     frames.push(out.data);
   }
@@ -273,10 +260,10 @@ class StepRunner {
     try {
       const alpha = stage.alpha || addsTransparency(step);
       if (stage.frames > 1) {
+        checkAnimates(step);
         const found: Findings[] = [];
         const next = await perFrame(
           stage,
-          step.field,
           (frame, size, index) => {
             const findings: Findings = { matches: [] };
             found.push(findings);
