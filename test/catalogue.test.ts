@@ -426,6 +426,18 @@ describe('output options', () => {
     }
   });
 
+  it('converts a CMYK or grey input with its own profile even with keepIcc, which only an RGB profile can survive', async () => {
+    for (const name of ['Channel_digital_image_CMYK_color.jpg', 'concert.jpg']) {
+      for (const operations of [[], [{ rotate: { angle: 10 } }, { flip: true }]]) {
+        const converted = await run(name, { operations, output: { format: 'PNG' } });
+        const kept = await run(name, { operations, output: { format: 'PNG', keepIcc: true } });
+        expect(kept.meta).toMatchObject({ space: 'srgb', hasProfile: false });
+        // Before, the CMYK photo came out 8.7 levels a value darker, with an sRGB profile; concert.jpg 2.1.
+        expect(meanDiff(kept.out, converted.out)).toBe(0);
+      }
+    }
+  });
+
   it('keeps jobs without the new options byte for byte what sharp writes', async () => {
     const { result } = await run('Landscape_1.jpg', { operations: [{ resize: { width: 300 } }], output: { format: 'JPEG' } });
     const direct = await sharp(corpus('Landscape_1.jpg')).autoOrient().resize({ width: 300 }).jpeg({ quality: 80 }).toBuffer();

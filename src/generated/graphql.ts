@@ -412,7 +412,8 @@ export type OutputInput = {
   format?: InputMaybe<ImageFormat>;
   /**
    * Keep the input's ICC profile, with the colours in its colour space. By
-   * default colours are converted to sRGB and no profile is attached.
+   * default colours are converted to sRGB and no profile is attached. Only an
+   * RGB profile can be kept: a CMYK or grey input is converted as by default.
    */
   keepIcc?: InputMaybe<Scalars['Boolean']['input']>;
   /** Keep EXIF and XMP metadata (orientation normalised, colours sRGB); stripped by default. */

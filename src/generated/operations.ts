@@ -260,7 +260,8 @@ export type OutputInput = {
   format?: ImageFormat | null | undefined;
   /**
    * Keep the input's ICC profile, with the colours in its colour space. By
-   * default colours are converted to sRGB and no profile is attached.
+   * default colours are converted to sRGB and no profile is attached. Only an
+   * RGB profile can be kept: a CMYK or grey input is converted as by default.
    */
   keepIcc?: boolean | null | undefined;
   /** Keep EXIF and XMP metadata (orientation normalised, colours sRGB); stripped by default. */

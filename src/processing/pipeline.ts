@@ -5,6 +5,7 @@ import { oversize, type Findings, type Match, type Size, type SizeBounds, type S
 import { chooseFormat, encodeOutput, kept, keeping, keepsAlpha, type AnimationTiming, type Kept } from '../operations/output';
 import { DarkroomError } from '../errors';
 import { inspectInput, type InputPolicy } from './input-policy';
+import { iccColourSpace } from './icc';
 import { placeholder, type Placeholder } from './placeholder';
 import { classifySharpError } from './sharp-errors';
 
@@ -128,6 +129,17 @@ function firstFrame(stage: Stage, seconds: number): Stage {
 }
 
 /**
+ * keepIcc only where the input's profile can stay: with the RGB pixels every
+ * output holds, only an RGB one. Asked to keep a CMYK or grey profile, libvips
+ * drops it anyway and converts to sRGB without it (CMYK comes out several
+ * levels darker), so such an input is converted as without keepIcc.
+ */
+function keepingIccWhereItFits(spec: JobSpec, meta: Metadata): JobSpec {
+  if (!meta.icc || iccColourSpace(meta.icc) === 'RGB') return spec;
+  return { ...spec, variants: spec.variants.map((variant) => ({ ...variant, output: { ...variant.output, keepIcc: false } })) };
+}
+
+/**
  * Run a job on `input`: the shared operations once, then each variant's
  * operations and encoding. A job with one variant runs as one chain whose last
  * operation shares a sharp pipeline with the encoder, so a one-operation job
@@ -137,12 +149,13 @@ function firstFrame(stage: Stage, seconds: number): Stage {
  */
 export async function processImage(
   input: Buffer,
-  spec: JobSpec,
+  job: JobSpec,
   limits: ProcessLimits,
   onStep: StepListener,
   files: readonly Buffer[] = [],
 ): Promise<ProcessedImage[]> {
   const meta = await inspectInput(input, limits);
+  const spec = keepingIccWhereItFits(job, meta);
   const start = displayedSize(meta, spec.autoOrient);
   planJob(spec, start, limits.output);
 
