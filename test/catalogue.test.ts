@@ -292,6 +292,18 @@ describe('watermark', () => {
     const err = await expectCode(run('Landscape_1.jpg', job({ left: 600, top: 0 }), [await solid(10, 10, '#000')]), 'BAD_USER_INPUT');
     expect(err.field).toBe('operations[0].watermark');
   });
+
+  it('names an overlay or a template damaged past its header, rather than blaming the image', async () => {
+    // truncated.jpg has a whole header (2725x2225), so only decoding finds it out.
+    const overlay = await expectCode(run('Landscape_1.jpg', job({}), [corpus('truncated.jpg')]), 'INVALID_IMAGE');
+    expect(overlay.field).toBe('operations[0].watermark.image');
+    expect(overlay.message).toMatch(/^operations\[0\]\.watermark\.image: The image is damaged or incomplete/);
+    const template = await expectCode(
+      run('Landscape_1.jpg', { operations: [{ flip: true }, { locate: { template: UPLOAD } }] }, [corpus('truncated.png')]),
+      'INVALID_IMAGE',
+    );
+    expect(template.field).toBe('operations[1].locate.template');
+  });
 });
 
 describe('text', () => {
@@ -363,6 +375,17 @@ describe('output options', () => {
     expect(meanDiff(fast.out, full.out)).toBe(0);
   });
 
+  it('keeps PNG lossless when given a quality without palette, and fits the palette to the quality with one', async () => {
+    const full = await run('Landscape_1.jpg', { output: { format: 'PNG' } });
+    const withQuality = await run('Landscape_1.jpg', { output: { format: 'PNG', quality: 50 } });
+    expect(withQuality.meta.isPalette).toBe(false);
+    expect(meanDiff(withQuality.out, full.out)).toBe(0);
+    const coarse = await run('Landscape_1.jpg', { output: { format: 'PNG', palette: true, quality: 10 } });
+    const fine = await run('Landscape_1.jpg', { output: { format: 'PNG', palette: true, quality: 100 } });
+    expect(coarse.meta.isPalette).toBe(true);
+    expect(meanDiff(coarse.out, full.out)).toBeGreaterThan(meanDiff(fine.out, full.out));
+  });
+
   it('writes lossless WebP and LZW TIFF with the exact pixels', async () => {
     const original = await base('Landscape_1.jpg');
     const webp = await run('Landscape_1.jpg', { output: { format: 'WEBP', lossless: true } });
@@ -400,6 +423,18 @@ describe('output options', () => {
       // The same red in P3's own values, not clipped to sRGB's.
       const stored = await pixels(sharp(kept.result.data).keepIccProfile());
       expectNear(stored.at(0, 0).slice(0, 3), [241, 0, 0], 2);
+    }
+  });
+
+  it('converts a CMYK or grey input with its own profile even with keepIcc, which only an RGB profile can survive', async () => {
+    for (const name of ['Channel_digital_image_CMYK_color.jpg', 'concert.jpg']) {
+      for (const operations of [[], [{ rotate: { angle: 10 } }, { flip: true }]]) {
+        const converted = await run(name, { operations, output: { format: 'PNG' } });
+        const kept = await run(name, { operations, output: { format: 'PNG', keepIcc: true } });
+        expect(kept.meta).toMatchObject({ space: 'srgb', hasProfile: false });
+        // Before, the CMYK photo came out 8.7 levels a value darker, with an sRGB profile; concert.jpg 2.1.
+        expect(meanDiff(kept.out, converted.out)).toBe(0);
+      }
     }
   });
 

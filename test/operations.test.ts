@@ -177,6 +177,17 @@ describe('transparency', () => {
     expect(bird.meta).toMatchObject({ format: 'png', width: 576, height: 384, channels: 4, hasAlpha: true });
   });
 
+  it('flattens onto output.background for TIFF with JPEG compression (the default), and keeps alpha with the lossless ones', async () => {
+    for (const job of [{ output: { format: 'TIFF' as const, background: '#0000ff' } }, { operations: [{ flip: true }], output: { format: 'TIFF' as const, background: '#0000ff' } }]) {
+      const { meta, result } = await run('with-alpha.png', job);
+      expect(meta).toMatchObject({ format: 'tiff', channels: 3, hasAlpha: false });
+      expectColour((await pixels(result.data)).at(128, 96), over(BLUE), 4);
+    }
+    const lzw = await run('with-alpha.png', { output: { format: 'TIFF', tiffCompression: 'LZW', background: '#0000ff' } });
+    expect(lzw.meta).toMatchObject({ format: 'tiff', channels: 4, hasAlpha: true });
+    expect((await pixels(lzw.result.data)).at(128, 96)).toEqual([91, 0, 194, 168]);
+  });
+
   it('fills a letterbox and rotated corners with the output background in JPEG, whichever step adds them', async () => {
     for (const operations of [
       [{ resize: { width: 300, height: 300, fit: 'CONTAIN' as const } }],

@@ -74,6 +74,20 @@ describe('placeholder', () => {
     expect((await placeholder(clear)).dominantColor).toMatch(/^#[0-9a-f]{6}$/);
   });
 
+  test('a small blue square on transparency: the dominant colour is the square, not the invisible pixels around it', async () => {
+    const square = await sharp({ create: { width: 30, height: 30, channels: 4, background: '#3366cc' } }).png().toBuffer();
+    const logo = await sharp({ create: { width: 100, height: 100, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+      .composite([{ input: square, left: 35, top: 35 }])
+      .png()
+      .toBuffer();
+    const { dominantColor } = await placeholder(logo);
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(dominantColor.slice(i, i + 2), 16));
+    // Within a histogram bin (8) of #3366cc; the 91% of pixels that are transparent black do not count.
+    expect(Math.abs(r - 0x33)).toBeLessThanOrEqual(8);
+    expect(Math.abs(g - 0x66)).toBeLessThanOrEqual(8);
+    expect(Math.abs(b - 0xcc)).toBeLessThanOrEqual(8);
+  });
+
   test('the data URL is a WebP at the size of the decoded ThumbHash, at most 32 px a side, well under 1 KB', async () => {
     for (const name of ['2569067123_aca715a2ee_o.jpg', 'Landscape_6.jpg', 'with-alpha.png', 'animated-loop-3.gif']) {
       const result = await placeholder(corpus(name));

@@ -196,7 +196,7 @@ describe('the wider catalogue', () => {
     expect(validateJobSpec(one({ trim: {} })).operations[0].args).toEqual({ background: null, threshold: 10, margin: 0 });
     const spec = validateJobSpec(watermark({}), DEFAULT_JOB_LIMITS, files);
     expect(spec.files).toBe(1);
-    expect(spec.operations[0].args).toEqual({ image: { file: 0 }, placement: { gravity: 'SOUTHEAST' }, opacity: 1, scale: null, tile: false });
+    expect(spec.operations[0].args).toEqual({ image: { file: 0 }, field: 'operations[0].watermark.image', placement: { gravity: 'SOUTHEAST' }, opacity: 1, scale: null, tile: false });
   });
 
   it.each([

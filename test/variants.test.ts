@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { DarkroomError } from '../src/errors';
 import { validateJobSpec } from '../src/operations/catalogue';
+import type { FileClaims } from '../src/operations/operation';
 import { processImage, type ProcessedImage } from '../src/processing/pipeline';
 import { processLimits, readConfig } from '../src/config';
 import { embeddedServer } from './support/embedded';
@@ -11,11 +12,23 @@ type JobInput = Parameters<typeof validateJobSpec>[0];
 
 const LIMITS = processLimits(readConfig({}));
 
-async function run(input: string, job: JobInput): Promise<{ results: ProcessedImage[]; steps: number[][] }> {
+/** A stand-in for an Upload argument: `run` passes the bytes as the job's files instead. */
+const UPLOAD = Promise.resolve(null) as unknown as Parameters<FileClaims['claim']>[0];
+
+/** Run `job`, whose Upload arguments (UPLOAD) are `files`, in order. */
+async function run(input: string, job: JobInput, files: Buffer[] = []): Promise<{ results: ProcessedImage[]; steps: number[][] }> {
   const steps: number[][] = [];
-  const results = await processImage(corpus(input), validateJobSpec(job), LIMITS, async (done, total) => {
-    steps.push([done, total]);
-  });
+  let next = 0;
+  const claims: FileClaims = { claim: () => ({ file: next++ }) };
+  const results = await processImage(
+    corpus(input),
+    validateJobSpec(job, undefined, claims),
+    LIMITS,
+    async (done, total) => {
+      steps.push([done, total]);
+    },
+    files,
+  );
   return { results, steps };
 }
 
@@ -199,6 +212,60 @@ describe('animation', () => {
     expect((await frames(results[0].data)).pages).toBeGreaterThan(1);
     expect(results[1]).toMatchObject({ format: 'JPEG', width: 50, height: 50 });
     expect((await frames(results[1].data)).pages).toBe(1);
+  });
+
+  it('locates a template in every frame, reports each place once and marks every frame', async () => {
+    // The "A" and "0" at the start of the axis stay put in all 10 frames.
+    const template = await sharp(corpus(GIF)).extract({ left: 5, top: 195, width: 30, height: 55 }).png().toBuffer();
+    const { results, steps } = await run(
+      GIF,
+      { operations: [{ locate: { template: UPLOAD, mark: { colour: '#00ff00', strokeWidth: 4 } } }], output: { format: 'WEBP', lossless: true } },
+      [template],
+    );
+    expect(results[0].matches).toHaveLength(1);
+    expect(results[0].matches[0]).toMatchObject({ x: 5, y: 195, width: 30, height: 55, scale: 1, angle: 0 });
+    expect(results[0].matches[0].score).toBeGreaterThan(0.99);
+    // The box's top edge, just above the match, in the first and the last frame.
+    for (const page of [0, 9]) {
+      const { data, info } = await sharp(results[0].data, { page }).raw().toBuffer({ resolveWithObject: true });
+      const at = (info.width * (195 - 2) + 20) * info.channels;
+      expect(Array.from(data.subarray(at, at + 3))).toEqual([0, 255, 0]);
+    }
+    // Progress through the frames' searches never goes back.
+    const done = steps.map(([d]) => d);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+  });
+
+  it('keeps maxMatches over all the frames of an animation', async () => {
+    const template = await sharp(corpus('rotating-squares.gif')).extract({ left: 20, top: 20, width: 40, height: 40 }).png().toBuffer();
+    const { results } = await run(
+      'rotating-squares.gif',
+      { operations: [{ locate: { template: UPLOAD, threshold: 0.3, maxMatches: 3 } }], output: { format: 'GIF' } },
+      [template],
+    );
+    const { matches } = results[0];
+    expect(matches.length).toBeGreaterThan(0);
+    expect(matches.length).toBeLessThanOrEqual(3);
+    expect(matches[0]).toMatchObject({ x: 20, y: 20, width: 40, height: 40 });
+    expect(matches.map((m) => m.score)).toEqual([...matches.map((m) => m.score)].sort((a, b) => b - a));
+  });
+
+  it('refuses, naming the step, a trim or a smart crop, which would cut each frame differently', async () => {
+    // The frames of animated-loop-3.gif trim to 341x48, 341x61, … 341x260; ATTENTION crops them 0 to 6 px apart.
+    await expect(run(GIF, { operations: [{ flip: true }, { trim: {} }] })).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'operations[1].trim',
+      message: expect.stringMatching(/^operations\[1\]\.trim: cuts each frame by its own pixels/),
+    });
+    for (const position of ['ATTENTION', 'ENTROPY'] as const) {
+      await expect(run(GIF, { operations: [{ resize: { width: 100, height: 100, position } }] })).rejects.toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'operations[0].resize',
+      });
+    }
+    // The first frame alone is a still image, where both work.
+    const still = await run(GIF, { operations: [{ trim: {} }, { resize: { width: 100, height: 100, position: 'ATTENTION' } }], animated: false });
+    expect(still.results[0]).toMatchObject({ width: 100, height: 100 });
   });
 });
 

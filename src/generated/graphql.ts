@@ -25,7 +25,9 @@ export type CreateImageJobInput = {
   /**
    * Keep every frame of an animated GIF or WebP (within the frame limit), with
    * each operation applied per frame, when the output format can animate (GIF,
-   * WEBP); false takes the first frame only.
+   * WEBP); false takes the first frame only. trim, and resize with position
+   * ATTENTION or ENTROPY, are refused on an animation: they would cut each frame
+   * differently.
    */
   animated?: InputMaybe<Scalars['Boolean']['input']>;
   /** Rotate the input upright from its EXIF orientation before any operation. */
@@ -200,8 +202,9 @@ export type ImageOperation =
    * Find where a smaller template image appears in the image as it is at this
    * step (zero-mean normalised cross-correlation on greyscale, coarse to fine),
    * report each place in ImageResult.matches and, with mark, draw it. The image
-   * itself is unchanged unless marked. Progress rises during the search, and the
-   * search stops when the job is cancelled or out of time.
+   * itself is unchanged unless marked. On an animation every frame is searched
+   * and marked; a place found in several frames is reported once. Progress rises
+   * during the search, and the search stops when the job is cancelled or out of time.
    */
   { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate: LocateInput; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
   |  /** Median filter: removes speckle noise, keeps edges. */
@@ -235,7 +238,12 @@ export type ImageResult = {
   contentType: Scalars['String']['output'];
   format: ImageFormat;
   height: Scalars['Int']['output'];
-  /** Where the job's locate steps found their templates, best first; empty when none did or none was asked for. */
+  /**
+   * Where the job's locate steps found their templates, best first within each
+   * step; empty when none did or none was asked for. Each match is in pixels of
+   * the image as it was at its locate step: steps after it that move or scale
+   * the image (resize, crop, rotate, …) are not applied to the matches.
+   */
   matches: Array<Match>;
   /** The variant's name; "default" for a job without variants. */
   name: Scalars['String']['output'];
@@ -389,7 +397,7 @@ export type NormaliseInput = {
 };
 
 export type OutputInput = {
-  /** Colour to flatten transparency onto when the format has no alpha (CSS colour, default white). */
+  /** Colour to flatten transparency onto when the format has no alpha: JPEG, and TIFF with JPEG compression (CSS colour, default white). */
   background?: InputMaybe<Scalars['String']['input']>;
   /** PNG with palette, and GIF: at most this many colours, 2 to 256 (default 256); libvips rounds a palette up to 2, 4, 16 or 256 entries. */
   colours?: InputMaybe<Scalars['Int']['input']>;
@@ -404,7 +412,8 @@ export type OutputInput = {
   format?: InputMaybe<ImageFormat>;
   /**
    * Keep the input's ICC profile, with the colours in its colour space. By
-   * default colours are converted to sRGB and no profile is attached.
+   * default colours are converted to sRGB and no profile is attached. Only an
+   * RGB profile can be kept: a CMYK or grey input is converted as by default.
    */
   keepIcc?: InputMaybe<Scalars['Boolean']['input']>;
   /** Keep EXIF and XMP metadata (orientation normalised, colours sRGB); stripped by default. */
@@ -425,7 +434,7 @@ export type OutputInput = {
   placeholder?: InputMaybe<Scalars['Boolean']['input']>;
   /** JPEG: progressive (interlaced) scans. */
   progressive?: InputMaybe<Scalars['Boolean']['input']>;
-  /** 1 to 100, for JPEG, WEBP, AVIF and TIFF (defaults 80, 80, 50, 80). */
+  /** 1 to 100, for JPEG, WEBP, AVIF and TIFF (defaults 80, 80, 50, 80), and for PNG with palette (how closely the palette follows the colours); GIF has none. */
   quality?: InputMaybe<Scalars['Int']['input']>;
   /** TIFF: the compression (default JPEG). */
   tiffCompression?: InputMaybe<TiffCompression>;
@@ -571,7 +580,7 @@ export type ThresholdInput = {
 export type TiffCompression =
   /** Lossless Deflate (zip). */
   | 'DEFLATE'
-  /** JPEG inside TIFF, lossy, with quality (default). */
+  /** JPEG inside TIFF, lossy, with quality (default); without alpha, so transparency is flattened onto the output's background. */
   | 'JPEG'
   /** Lossless LZW. */
   | 'LZW'

@@ -13,7 +13,9 @@ export type CreateImageJobInput = {
   /**
    * Keep every frame of an animated GIF or WebP (within the frame limit), with
    * each operation applied per frame, when the output format can animate (GIF,
-   * WEBP); false takes the first frame only.
+   * WEBP); false takes the first frame only. trim, and resize with position
+   * ATTENTION or ENTROPY, are refused on an animation: they would cut each frame
+   * differently.
    */
   animated?: boolean | null | undefined;
   /** Rotate the input upright from its EXIF orientation before any operation. */
@@ -137,8 +139,9 @@ export type ImageOperation =
    * Find where a smaller template image appears in the image as it is at this
    * step (zero-mean normalised cross-correlation on greyscale, coarse to fine),
    * report each place in ImageResult.matches and, with mark, draw it. The image
-   * itself is unchanged unless marked. Progress rises during the search, and the
-   * search stops when the job is cancelled or out of time.
+   * itself is unchanged unless marked. On an animation every frame is searched
+   * and marked; a place found in several frames is reported once. Progress rises
+   * during the search, and the search stops when the job is cancelled or out of time.
    */
   locate: LocateInput; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
   |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never;   /** Median filter: removes speckle noise, keeps edges. */
@@ -242,7 +245,7 @@ export type NormaliseInput = {
 };
 
 export type OutputInput = {
-  /** Colour to flatten transparency onto when the format has no alpha (CSS colour, default white). */
+  /** Colour to flatten transparency onto when the format has no alpha: JPEG, and TIFF with JPEG compression (CSS colour, default white). */
   background?: string | null | undefined;
   /** PNG with palette, and GIF: at most this many colours, 2 to 256 (default 256); libvips rounds a palette up to 2, 4, 16 or 256 entries. */
   colours?: number | null | undefined;
@@ -257,7 +260,8 @@ export type OutputInput = {
   format?: ImageFormat | null | undefined;
   /**
    * Keep the input's ICC profile, with the colours in its colour space. By
-   * default colours are converted to sRGB and no profile is attached.
+   * default colours are converted to sRGB and no profile is attached. Only an
+   * RGB profile can be kept: a CMYK or grey input is converted as by default.
    */
   keepIcc?: boolean | null | undefined;
   /** Keep EXIF and XMP metadata (orientation normalised, colours sRGB); stripped by default. */
@@ -278,7 +282,7 @@ export type OutputInput = {
   placeholder?: boolean | null | undefined;
   /** JPEG: progressive (interlaced) scans. */
   progressive?: boolean | null | undefined;
-  /** 1 to 100, for JPEG, WEBP, AVIF and TIFF (defaults 80, 80, 50, 80). */
+  /** 1 to 100, for JPEG, WEBP, AVIF and TIFF (defaults 80, 80, 50, 80), and for PNG with palette (how closely the palette follows the colours); GIF has none. */
   quality?: number | null | undefined;
   /** TIFF: the compression (default JPEG). */
   tiffCompression?: TiffCompression | null | undefined;
@@ -375,7 +379,7 @@ export type ThresholdInput = {
 export type TiffCompression =
   /** Lossless Deflate (zip). */
   | 'DEFLATE'
-  /** JPEG inside TIFF, lossy, with quality (default). */
+  /** JPEG inside TIFF, lossy, with quality (default); without alpha, so transparency is flattened onto the output's background. */
   | 'JPEG'
   /** Lossless LZW. */
   | 'LZW'

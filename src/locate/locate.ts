@@ -138,6 +138,15 @@ export async function locate(
   return suppress(found, NMS_IOU, opts.maxMatches);
 }
 
+/**
+ * Matches found in separate searches of one picture (the frames of an animation)
+ * as one list, best first, at most `maxMatches`: an instance found in several
+ * searches counts once, as it does across scales and turns.
+ */
+export function mergeMatches(lists: readonly Match[][], maxMatches: number): Match[] {
+  return suppress(lists.flat(), NMS_IOU, maxMatches);
+}
+
 function checkShape(image: GreyImage, what: string): void {
   if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width < 1 || image.height < 1 || image.data.length !== image.width * image.height) {
     throw new Error(`${what}: expected ${image.width}x${image.height} single-channel pixels, got ${image.data.length} values`);

@@ -9,6 +9,7 @@ import {
   DEFAULT_JOB_LIMITS,
   oversize,
   type FileClaims,
+  type Findings,
   type JobLimits,
   type Operation,
   type Size,
@@ -166,6 +167,17 @@ export function applyStep(image: Sharp, step: OperationStep, context: StepContex
   const operation = operationOf(step);
   operation.checkFits?.(step.args, context.size, step.field);
   return operation.apply(image, step.args, context);
+}
+
+/** Refuse, naming it, a step that cannot act on the frames of an animation one by one. */
+export function checkAnimates(step: OperationStep): void {
+  const why = operationOf(step).refusesAnimation?.(step.args);
+  if (why) throw badInput(step.field, why);
+}
+
+/** One report of what `step` found in each frame of an animation. */
+export function mergeFrameFindings(step: OperationStep, frames: Findings[]): Findings {
+  return operationOf(step).mergeFrames?.(step.args, frames) ?? { matches: frames.flatMap((frame) => frame.matches) };
 }
 
 /** A size known ahead of decoding; not `exact` where libvips' rounding may differ by a pixel. */

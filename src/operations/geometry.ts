@@ -119,6 +119,10 @@ export const resize = defineOperation<ResizeInput, ResizeArgs>({
     });
   },
   addsTransparency: (args) => args.fit === 'CONTAIN',
+  refusesAnimation: (args) =>
+    args.width !== null && args.height !== null && args.fit === 'COVER' && (args.position === 'ATTENTION' || args.position === 'ENTROPY')
+      ? `position ${args.position} picks the crop of each frame from its own pixels, so the frames of an animation would stop lining up; use a compass position or focus, or animated: false for the first frame only`
+      : null,
 });
 
 export const crop = defineOperation<CropInput, CropInput>({
@@ -242,6 +246,7 @@ export const trim = defineOperation<TrimInput, TrimArgs>({
   },
   // Only the pixels tell how much goes; never more than there is.
   resultSize: (_args, size) => ({ size, exact: false }),
+  refusesAnimation: () => 'cuts each frame by its own pixels, so the frames of an animation would stop lining up; use crop, or animated: false for the first frame only',
   apply(image, args) {
     return image.trim({ threshold: args.threshold, margin: args.margin, ...(args.background === null ? {} : { background: args.background }) });
   },

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { LocateInput, MarkShape } from '../generated/graphql';
-import { drawMarks, greyImage, locate as findTemplate, locateOptions, markStyle, type LocateOptions, type MarkStyle } from '../locate';
-import { defineOperation, type FileRef } from './operation';
+import { drawMarks, greyImage, locate as findTemplate, locateOptions, markStyle, mergeMatches, type LocateOptions, type MarkStyle } from '../locate';
+import { defineOperation, readFile, type FileRef } from './operation';
 
 const SHAPES: Record<MarkShape, MarkStyle['shape']> = { BOX: 'box', CIRCLE: 'circle' };
 
@@ -37,10 +37,15 @@ export const locate = defineOperation<LocateInput, LocateArgs>({
     return { template: files.claim(input.template, `${field}.template`), options, mark, field };
   },
   async apply(image, args, context) {
-    const [searched, template] = await Promise.all([greyImage(image), greyImage(sharp(context.files[args.template.file]).autoOrient())]);
+    const [searched, template] = await Promise.all([
+      greyImage(image),
+      readFile(`${args.field}.template`, () => greyImage(sharp(context.files[args.template.file]).autoOrient())),
+    ]);
     const matches = await findTemplate(searched, template, args.options, { onProgress: context.progress }, args.field);
     context.findings.matches.push(...matches);
     if (!args.mark || matches.length === 0) return image;
     return image.composite([{ input: drawMarks(searched.width, searched.height, matches, args.mark), top: 0, left: 0 }]);
   },
+  // Each frame is searched and marked on its own; a place found in several frames is reported once.
+  mergeFrames: (args, frames) => ({ matches: mergeMatches(frames.map((frame) => frame.matches), args.options.maxMatches) }),
 });

@@ -1,6 +1,8 @@
 import type { FileUpload } from 'graphql-upload-minimal';
 import type { Sharp } from 'sharp';
 import type { Match } from '../locate';
+import { DarkroomError } from '../errors';
+import { classifySharpError } from '../processing/sharp-errors';
 
 export type { Match };
 
@@ -41,6 +43,19 @@ export function oversize(size: Size, bounds: SizeBounds): string | null {
 export interface FileRef {
   /** Index into the job's extra files, in the order validation claimed them. */
   file: number;
+}
+
+/**
+ * Decode a file sent with an operation, at `field`: a file damaged past its
+ * header (checked on upload) is named, not taken for the job's own image.
+ */
+export async function readFile<T>(field: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    const failure = classifySharpError(err);
+    throw new DarkroomError(failure.code, `${field}: ${failure.message}`, field);
+  }
 }
 
 /** Collects the uploads that operations name, so they are read only once every argument is valid. */
@@ -88,6 +103,17 @@ export interface Operation<Input, Args> {
   resultSize?(args: Args, size: Size): { size: Size; exact: boolean };
   /** Refuse, naming `field`, arguments that do not fit an image of `size`. */
   checkFits?(args: Args, size: Size, field: string): void;
+  /**
+   * An animation runs `apply` on each frame with findings of its own; this
+   * makes them one report for the step. Omitted: the frames' findings are joined.
+   */
+  mergeFrames?(args: Args, frames: Findings[]): Findings;
+  /**
+   * Why the step cannot act on the frames of an animation one by one (it
+   * decides where to cut from each frame's own pixels, so the frames would
+   * stop lining up), or null when it can. Omitted: it can.
+   */
+  refusesAnimation?(args: Args): string | null;
 }
 
 export function defineOperation<Input, Args>(op: Operation<Input, Args>): Operation<Input, Args> {

@@ -167,11 +167,18 @@ function encoderOptions(encoder: EncoderOptions, format: ImageFormat): Record<st
   return options;
 }
 
+/** Whether `format`, written as `spec` asks, keeps transparency. */
+export function keepsAlpha(format: ImageFormat, spec: OutputSpec): boolean {
+  // JPEG inside TIFF, TIFF's default compression, has no alpha channel.
+  return FORMATS[format].alpha && !(format === 'TIFF' && (spec.encoder.tiffCompression ?? 'JPEG') === 'JPEG');
+}
+
 export function encode(image: Sharp, spec: OutputSpec, format: ImageFormat, timing: AnimationTiming | null = null): Sharp {
   const info = FORMATS[format];
   // Formats without alpha would otherwise drop it onto black.
-  const out = keeping(info.alpha ? image : image.flatten({ background: spec.background }), { metadata: spec.keepMetadata, icc: spec.keepIcc });
-  const quality = spec.quality ?? info.defaultQuality ?? undefined;
+  const out = keeping(keepsAlpha(format, spec) ? image : image.flatten({ background: spec.background }), { metadata: spec.keepMetadata, icc: spec.keepIcc });
+  // sharp's PNG quality is the palette's, and turns the palette on: only with palette: true.
+  const quality = format === 'PNG' && !spec.encoder.palette ? undefined : (spec.quality ?? info.defaultQuality ?? undefined);
   return out.toFormat(info.sharp, {
     ...(quality === undefined ? {} : { quality }),
     ...encoderOptions(spec.encoder, format),

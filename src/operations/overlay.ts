@@ -2,7 +2,7 @@ import sharp, { type OverlayOptions, type Sharp } from 'sharp';
 import type { Gravity, TextInput, WatermarkInput } from '../generated/graphql';
 import { badInput } from '../errors';
 import { colour, finite, integer } from './checks';
-import { defineOperation, type FileRef, type JobLimits, type Size } from './operation';
+import { defineOperation, readFile, type FileRef, type JobLimits, type Size } from './operation';
 
 const GRAVITIES: Record<Gravity, string> = {
   CENTER: 'centre',
@@ -75,6 +75,8 @@ function composite(image: Sharp, overlay: Rgba, placement: Placement, tile: bool
 
 export interface WatermarkArgs {
   image: FileRef;
+  /** Where the overlay was sent, to name it when it cannot be read. */
+  field: string;
   placement: Placement;
   opacity: number;
   scale: number | null;
@@ -87,24 +89,26 @@ export const watermark = defineOperation<WatermarkInput, WatermarkArgs>({
     const opacity = finite(input.opacity ?? 1, `${field}.opacity`, 0, 1);
     const scale = input.scale == null ? null : finite(input.scale, `${field}.scale`, 0, 1);
     if (scale === 0) throw badInput(`${field}.scale`, 'must be above 0');
-    return { image: files.claim(input.image, `${field}.image`), placement, opacity, scale, tile: input.tile ?? false };
+    return { image: files.claim(input.image, `${field}.image`), field: `${field}.image`, placement, opacity, scale, tile: input.tile ?? false };
   },
   checkFits: (args, size, field) => checkPlacementFits(args.placement, size, field),
   async apply(image, args, { size, files }) {
     const bytes = files[args.image.file];
     if (!bytes) throw new Error(`the job has no file ${args.image.file} for its watermark`);
-    const meta = await sharp(bytes).metadata();
-    // EXIF orientations 5 to 8 swap the sides once the overlay is turned upright.
-    const swap = (meta.orientation ?? 1) >= 5;
-    const own = { width: swap ? meta.height! : meta.width!, height: swap ? meta.width! : meta.height! };
-    const target = fitInside(own, size, args.scale === null ? null : args.scale * size.width);
-    const { data, info } = await sharp(bytes, { failOn: 'warning' })
-      .autoOrient()
-      .resize({ ...target, fit: 'fill' })
-      .toColourspace('srgb')
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await readFile(args.field, async () => {
+      const meta = await sharp(bytes).metadata();
+      // EXIF orientations 5 to 8 swap the sides once the overlay is turned upright.
+      const swap = (meta.orientation ?? 1) >= 5;
+      const own = { width: swap ? meta.height! : meta.width!, height: swap ? meta.width! : meta.height! };
+      const target = fitInside(own, size, args.scale === null ? null : args.scale * size.width);
+      return sharp(bytes, { failOn: 'warning' })
+        .autoOrient()
+        .resize({ ...target, fit: 'fill' })
+        .toColourspace('srgb')
+        .ensureAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    });
     const overlay = withOpacity({ data, size: { width: info.width, height: info.height } }, args.opacity);
     return composite(image, overlay, args.placement, args.tile);
   },

@@ -18,6 +18,11 @@ export function iccDescription(profile: Buffer): string | null {
 const HEADER_BYTES = 128;
 const TAG_ENTRY_BYTES = 12;
 
+/** The colour space an ICC profile describes ('RGB', 'CMYK', 'GRAY', …), from its header; null when it has none. */
+export function iccColourSpace(profile: Buffer): string | null {
+  return profile.length < HEADER_BYTES ? null : profile.toString('latin1', 16, 20).trim();
+}
+
 /** The bytes of one tag, or null when absent or pointing outside the profile. */
 function findTag(profile: Buffer, signature: string): Buffer | null {
   if (profile.length < HEADER_BYTES + 4) return null;

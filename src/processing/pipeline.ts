@@ -1,10 +1,11 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { ImageFormat } from '../generated/graphql';
-import { addsTransparency, applyStep, planJob, type JobSpec, type OperationStep, type VariantSpec } from '../operations/catalogue';
-import { oversize, type Match, type Size, type SizeBounds } from '../operations/operation';
-import { chooseFormat, encodeOutput, FORMATS, kept, keeping, type AnimationTiming, type Kept } from '../operations/output';
+import { addsTransparency, applyStep, checkAnimates, mergeFrameFindings, planJob, type JobSpec, type OperationStep, type VariantSpec } from '../operations/catalogue';
+import { oversize, type Findings, type Match, type Size, type SizeBounds, type StepContext } from '../operations/operation';
+import { chooseFormat, encodeOutput, kept, keeping, keepsAlpha, type AnimationTiming, type Kept } from '../operations/output';
 import { DarkroomError } from '../errors';
 import { inspectInput, type InputPolicy } from './input-policy';
+import { iccColourSpace } from './icc';
 import { placeholder, type Placeholder } from './placeholder';
 import { classifySharpError } from './sharp-errors';
 
@@ -93,7 +94,7 @@ async function materialise(stage: Stage, keep: Kept, seconds: number): Promise<S
  * every operation (a crop, a flip, a rotation, an overlay) acts per frame
  * rather than on libvips' strip of stacked frames.
  */
-async function perFrame(stage: Stage, apply: (frame: Sharp, size: Size) => Promise<Sharp>, seconds: number): Promise<Stage> {
+async function perFrame(stage: Stage, apply: (frame: Sharp, size: Size, index: number) => Promise<Sharp>, seconds: number): Promise<Stage> {
   if (!stage.pixels) throw new Error('an animation must be materialised before a step');
   const { width, height } = stage.size;
   const { data, channels } = stage.pixels;
@@ -103,7 +104,7 @@ async function perFrame(stage: Stage, apply: (frame: Sharp, size: Size) => Promi
   let outChannels = channels;
   for (let i = 0; i < stage.frames; i++) {
     const frame = sharp(data.subarray(i * frameBytes, (i + 1) * frameBytes), { raw: { width, height, channels } }).timeout({ seconds });
-    const out = await (await apply(frame, stage.size)).raw().toBuffer({ resolveWithObject: true });
+    const out = await (await apply(frame, stage.size, i)).raw().toBuffer({ resolveWithObject: true });
     size = { width: out.info.width, height: out.info.height };
     outChannels = out.info.channels;
     frames.push(out.data);
@@ -128,6 +129,17 @@ function firstFrame(stage: Stage, seconds: number): Stage {
 }
 
 /**
+ * keepIcc only where the input's profile can stay: with the RGB pixels every
+ * output holds, only an RGB one. Asked to keep a CMYK or grey profile, libvips
+ * drops it anyway and converts to sRGB without it (CMYK comes out several
+ * levels darker), so such an input is converted as without keepIcc.
+ */
+function keepingIccWhereItFits(spec: JobSpec, meta: Metadata): JobSpec {
+  if (!meta.icc || iccColourSpace(meta.icc) === 'RGB') return spec;
+  return { ...spec, variants: spec.variants.map((variant) => ({ ...variant, output: { ...variant.output, keepIcc: false } })) };
+}
+
+/**
  * Run a job on `input`: the shared operations once, then each variant's
  * operations and encoding. A job with one variant runs as one chain whose last
  * operation shares a sharp pipeline with the encoder, so a one-operation job
@@ -137,12 +149,13 @@ function firstFrame(stage: Stage, seconds: number): Stage {
  */
 export async function processImage(
   input: Buffer,
-  spec: JobSpec,
+  job: JobSpec,
   limits: ProcessLimits,
   onStep: StepListener,
   files: readonly Buffer[] = [],
 ): Promise<ProcessedImage[]> {
   const meta = await inspectInput(input, limits);
+  const spec = keepingIccWhereItFits(job, meta);
   const start = displayedSize(meta, spec.autoOrient);
   planJob(spec, start, limits.output);
 
@@ -178,7 +191,7 @@ export async function processImage(
   const results: ProcessedImage[] = [];
   for (let i = 0; i < spec.variants.length; i++) {
     const variant = spec.variants[i];
-    const branch = { ...stage, image: stage.image.clone(), matches: [...stage.matches] };
+    const branch = { ...stage, image: stage.image.clone() };
     try {
       results.push(await run.variant(branch, variant, formats[i], variant.operations, i === spec.variants.length - 1));
     } catch (err) {
@@ -225,7 +238,7 @@ class StepRunner {
       stage = await this.apply(stage, steps[i]);
       // sharp flattens before any operation in its pipeline, so when the encoder
       // must flatten, the last operation needs a pass of its own as well.
-      if (i < steps.length - 1 || (stage.alpha && !FORMATS[format].alpha) || stage.pixels) {
+      if (i < steps.length - 1 || (stage.alpha && !keepsAlpha(format, variant.output)) || stage.pixels) {
         if (!stage.pixels) stage = await vips(() => materialise(stage, keep, this.limits.timeoutSeconds));
         await this.advance(stage.size);
       } else {
@@ -242,27 +255,40 @@ class StepRunner {
 
   private async apply(stage: Stage, step: OperationStep): Promise<Stage> {
     let stopped: { reason: unknown } | null = null;
-    const context = {
-      size: stage.size,
+    const context = (size: Size, findings: Findings, frame: number): StepContext => ({
+      size,
       files: this.files,
-      findings: { matches: stage.matches },
+      findings,
       progress: async (fraction: number) => {
         // Let timers and I/O run between slices of a long step.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        await this.onStep(this.done + Math.min(1, Math.max(0, fraction)), this.total).catch((reason) => {
+        // Each frame of an animation is an equal share of the step.
+        const within = (frame + Math.min(1, Math.max(0, fraction))) / stage.frames;
+        await this.onStep(this.done + within, this.total).catch((reason) => {
           stopped = { reason };
           throw reason;
         });
       },
-    };
+    });
     try {
       const alpha = stage.alpha || addsTransparency(step);
       if (stage.frames > 1) {
-        const next = await perFrame(stage, (frame, size) => Promise.resolve(applyStep(frame, step, { ...context, size })), this.limits.timeoutSeconds);
-        return { ...next, alpha };
+        checkAnimates(step);
+        const found: Findings[] = [];
+        const next = await perFrame(
+          stage,
+          (frame, size, index) => {
+            const findings: Findings = { matches: [] };
+            found.push(findings);
+            return Promise.resolve(applyStep(frame, step, context(size, findings, index)));
+          },
+          this.limits.timeoutSeconds,
+        );
+        return { ...next, alpha, matches: [...stage.matches, ...mergeFrameFindings(step, found).matches] };
       }
-      const image = await applyStep(stage.image, step, context);
-      return { ...stage, image, alpha, pixels: null };
+      const findings: Findings = { matches: [] };
+      const image = await applyStep(stage.image, step, context(stage.size, findings, 0));
+      return { ...stage, image, alpha, pixels: null, matches: [...stage.matches, ...findings.matches] };
     } catch (err) {
       // The listener's own refusal (a cancel, a lost backend) is not an image error.
       if (stopped) throw (stopped as { reason: unknown }).reason;
