@@ -25,13 +25,20 @@ export async function createJob(input: CreateImageJobInput, context: GraphQLCont
   await takeRateLimit(context);
   const files = new JobFiles(config.maxFilesPerJob);
   const spec = validateJobSpec(input, jobLimits(config), files);
-  const upload = await input.file;
-  const data = await readUpload(upload, config.maxUploadBytes, requestBytes);
-  // Refuse at once what the header already condemns; the worker checks again.
   const limits = processLimits(config);
-  const meta = await inspectInput(data, limits);
-  planJob(spec, displayedSize(meta, spec.autoOrient), limits.output);
-  const extra = await files.read(config.maxUploadBytes, limits);
+  // The image and the operations' files are read side by side: a client may send
+  // an overlay's part before the image's, and either waits for the other to be read.
+  const [{ upload, data, meta }, extra] = await Promise.all([
+    (async () => {
+      const upload = await input.file;
+      const data = await readUpload(upload, config.maxUploadBytes, requestBytes);
+      // Refuse at once what the header already condemns; the worker checks again.
+      const meta = await inspectInput(data, limits);
+      planJob(spec, displayedSize(meta, spec.autoOrient), limits.output);
+      return { upload, data, meta };
+    })(),
+    files.read(config.maxUploadBytes, limits),
+  ]);
   const now = new Date().toISOString();
   const record: JobRecord = {
     id: randomUUID(),

@@ -22,18 +22,23 @@ export class JobFiles implements FileClaims {
     return { file: this.claims.length - 1 };
   }
 
-  async read(maxBytes: number, policy: InputPolicy): Promise<Buffer[]> {
-    const files: Buffer[] = [];
-    for (const { upload, field } of this.claims) {
-      try {
-        const data = await readUpload(await upload, maxBytes);
-        await inspectInput(data, policy);
-        files.push(data);
-      } catch (err) {
-        if (err instanceof DarkroomError) throw new DarkroomError(err.code, `${field}: ${err.message}`, field, err.details);
-        throw err;
-      }
-    }
-    return files;
+  /**
+   * Every claimed file, read all at once: the parts of a multipart request come
+   * in whatever order the client wrote them, and a part left unread holds back
+   * every part after it.
+   */
+  read(maxBytes: number, policy: InputPolicy): Promise<Buffer[]> {
+    return Promise.all(
+      this.claims.map(async ({ upload, field }) => {
+        try {
+          const data = await readUpload(await upload, maxBytes);
+          await inspectInput(data, policy);
+          return data;
+        } catch (err) {
+          if (err instanceof DarkroomError) throw new DarkroomError(err.code, `${field}: ${err.message}`, field, err.details);
+          throw err;
+        }
+      }),
+    );
   }
 }
