@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import type { DarkroomClient, JobView } from './support/client';
 import { corpus } from './support/corpus';
@@ -69,6 +70,11 @@ const MADE_CASES: Case[] = [
   {
     name: 'SVG with file: and http: references',
     file: () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><image xlink:href="file:///etc/passwd" width="10" height="10"/><image href="http://127.0.0.1:1/x.png"/></svg>'),
+    expect: { refused: 'UNSUPPORTED_FORMAT' },
+  },
+  {
+    name: 'gzip-compressed SVG (SVGZ) with a file: reference',
+    file: () => gzipSync('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="file:///etc/passwd" width="10" height="10"/></svg>'),
     expect: { refused: 'UNSUPPORTED_FORMAT' },
   },
   { name: '1x10000 image, widened to 64 (640000 high)', file: () => solid(1, 10000).png().toBuffer(), expect: { refused: 'LIMIT_EXCEEDED' } },
@@ -253,6 +259,15 @@ describe('SVG when enabled: rendered, but never following outside references', (
     const response = await client.createJob({ name: 'x.svg', data: Buffer.from(body) });
     expect(response.data).toBeFalsy();
     expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'UNSUPPORTED_FORMAT' }, message: expect.stringMatching(/outside itself/) });
+  });
+
+  test.each([
+    ['a file: reference', svg('<image href="file:///etc/passwd" width="8" height="8"/>')],
+    ['nothing outside itself', svg(rect)],
+  ])('refuses a gzip-compressed SVG (SVGZ) with %s: its text cannot be checked', async (_what, body) => {
+    const response = await client.createJob({ name: 'x.svgz', data: gzipSync(body) });
+    expect(response.data).toBeFalsy();
+    expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'UNSUPPORTED_FORMAT' }, message: expect.stringMatching(/gzip/) });
   });
 
   test('an external entity is refused before librsvg reads a byte of it', async () => {

@@ -49,9 +49,20 @@ function refuseFormat(format: string, policy: InputPolicy): never {
   );
 }
 
+/**
+ * gzip's magic number. No accepted raster format starts with it; libvips takes
+ * it for SVGZ and lets librsvg inflate it, out of reach of the SVG text checks.
+ */
+function isGzip(data: Buffer): boolean {
+  return data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
+}
+
 /** The header's metadata, or a refusal with a stable code and a message for people. */
 export async function inspectInput(data: Buffer, policy: InputPolicy): Promise<Metadata> {
   if (data.length === 0) throw new DarkroomError('INVALID_IMAGE', 'The file is empty.');
+  if (isGzip(data)) {
+    throw new DarkroomError('UNSUPPORTED_FORMAT', 'The file is gzip-compressed (an SVGZ, say); send the image itself, uncompressed.');
+  }
   const svgText = looksLikeSvg(data);
   if (svgText) {
     if (!policy.allowedFormats.has('svg')) refuseFormat('svg', policy);
