@@ -196,6 +196,38 @@ describe('hostile and damaged input: clear codes, processes stay up, other jobs 
     expect((await fetch(`${client.baseUrl}/healthz`)).status).toBe(200);
   });
 
+  test('bad requests the parsers find late are BAD_REQUEST, not INTERNAL', async () => {
+    // A file part whose header busboy cannot parse (a NUL in the filename), after a valid operations and map.
+    const operations = JSON.stringify({
+      query: 'mutation($input: CreateImageJobInput!) { createImageJob(input: $input) { id } }',
+      variables: { input: { file: null } },
+    });
+    const body = Buffer.concat([
+      Buffer.from(`--xx\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n`),
+      Buffer.from('--xx\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.input.file"]}\r\n'),
+      Buffer.from('--xx\r\nContent-Disposition: form-data; name="0"; filename="a\u0000.jpg"\r\n\r\n'),
+      corpus('320x240.jpg'),
+      Buffer.from('\r\n--xx--\r\n'),
+    ]);
+    const badPart = await fetch(`${client.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=xx', 'apollo-require-preflight': 'true' },
+      body,
+    });
+    expect(await badPart.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+    // Persisted-query extensions Apollo cannot use: it answers 400, with no code of its own.
+    for (const persistedQuery of [{ version: 2 }, { version: 1, sha256Hash: 'not the hash' }]) {
+      const response = await fetch(`${client.baseUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery } }),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+    }
+    expect(web.lines.filter((line) => line.level === 'error')).toEqual([]);
+  });
+
   test('a job that would grow past the output limit is refused before it is queued', async () => {
     const response = await client.createJob({ name: 'r.jpg', data: corpus('random.jpg') }, {
       operations: [{ resize: { width: 9000, height: 5000, fit: 'FILL' } }, { rotate: { angle: 29 } }],

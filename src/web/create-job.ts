@@ -10,7 +10,7 @@ import { inspectInput } from '../processing/input-policy';
 import type { GraphQLContext } from './context';
 import { JobFiles } from './job-files';
 import { takeRateLimit } from './rate-limit';
-import { describeInput, readUpload } from './upload';
+import { describeInput, readUpload, receivedUpload } from './upload';
 
 /**
  * Validate the arguments and the image's header, store the input and the
@@ -30,7 +30,7 @@ export async function createJob(input: CreateImageJobInput, context: GraphQLCont
   // an overlay's part before the image's, and either waits for the other to be read.
   const [{ upload, data, meta }, extra] = await Promise.all([
     (async () => {
-      const upload = await input.file;
+      const upload = await receivedUpload(input.file);
       const data = await readUpload(upload, config.maxUploadBytes, requestBytes);
       // Refuse at once what the header already condemns; the worker checks again.
       const meta = await inspectInput(data, limits);

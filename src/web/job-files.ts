@@ -2,7 +2,7 @@ import type { FileUpload } from 'graphql-upload-minimal';
 import { DarkroomError } from '../errors';
 import type { FileClaims, FileRef } from '../operations/operation';
 import { inspectInput, type InputPolicy } from '../processing/input-policy';
-import { readUpload } from './upload';
+import { readUpload, receivedUpload } from './upload';
 
 /**
  * The uploads that operations name (overlays, templates): claimed while the
@@ -31,7 +31,7 @@ export class JobFiles implements FileClaims {
     return Promise.all(
       this.claims.map(async ({ upload, field }) => {
         try {
-          const data = await readUpload(await upload, maxBytes);
+          const data = await readUpload(await receivedUpload(upload), maxBytes);
           await inspectInput(data, policy);
           return data;
         } catch (err) {
