@@ -85,6 +85,12 @@ const MADE_CASES: Case[] = [
     size: { width: 1, height: 100 },
     expect: completed,
   },
+  {
+    name: '12000x1 image with no operations: its own size is over the side limit',
+    file: () => solid(12000, 1).png().toBuffer(),
+    operations: [],
+    expect: { refused: 'LIMIT_EXCEEDED' },
+  },
   { name: 'animation over the frame limit (101 frames)', file: () => animated(101), expect: { refused: 'LIMIT_EXCEEDED' } },
 ];
 
