@@ -85,6 +85,15 @@ const MADE_CASES: Case[] = [
     size: { width: 1, height: 100 },
     expect: completed,
   },
+  {
+    // libjpeg's warning "Corrupt JPEG data: 12 extraneous bytes before marker", an error under failOn: 'warning'.
+    name: 'JPEG with stray bytes between its markers',
+    file: () => {
+      const jpeg = corpus('concert.jpg');
+      return Buffer.concat([jpeg.subarray(0, 2), Buffer.alloc(12, 0x20), jpeg.subarray(2)]);
+    },
+    expect: { failed: 'INVALID_IMAGE' },
+  },
   // A grid of tiles, cut off: libheif would fill the missing tiles with flat green.
   { name: 'AVIF cut short (pitm.avif, first 30000 bytes)', file: () => corpus('pitm.avif').subarray(0, 30000), expect: { refused: 'INVALID_IMAGE' } },
   {
