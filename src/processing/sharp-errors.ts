@@ -19,6 +19,11 @@ export function classifySharpError(err: unknown): DarkroomError {
   if (/exceeds pixel limit/i.test(text)) {
     return new DarkroomError('LIMIT_EXCEEDED', 'The image has more pixels than this service accepts.');
   }
+  // failOn: 'warning' turned a decoder's warning (a CRC error, a bad tag) into this error; the warnings follow it.
+  if (/^warning treated as error/i.test(text)) {
+    const warning = text.split('\n').slice(1).find((line) => line.trim()) ?? text;
+    return new DarkroomError('INVALID_IMAGE', `The image is damaged and cannot be read (${firstLine(warning)}).`);
+  }
   if (/corrupt|premature end|truncated|invalid|not a known|read error|bad seek|unable to (read|load)|load_buffer|header/i.test(text)) {
     return new DarkroomError('INVALID_IMAGE', `The image is damaged or incomplete and cannot be read (${firstLine(text)}).`);
   }
