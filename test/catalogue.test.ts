@@ -322,6 +322,15 @@ describe('text', () => {
     expect(box.width).toBeLessThanOrEqual(600);
     expect(box.width).toBeGreaterThan(300);
   });
+
+  it.each([
+    ['a word too long to wrap', 'W'.repeat(500)],
+    ['marks stacked on one letter', `a${'\u0301'.repeat(499)}`],
+    ['a long text on a small image', 'hello world '.repeat(41).trim()],
+  ])('fits %s inside the image, even below Pango\'s smallest size', async (_what, text) => {
+    const { result } = await run('320x240.jpg', job({ text, size: 1000 }));
+    expect([result.width, result.height]).toEqual([320, 240]);
+  });
 });
 
 describe('output options', () => {
