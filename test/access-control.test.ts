@@ -250,6 +250,22 @@ describe('GraphQL document limits from the environment', () => {
     });
     await ws.dispose();
     expect(errors).toMatch(/depth limit of 2/i);
+    // With the code it has over HTTP.
+    expect(JSON.parse(errors)).toEqual([expect.objectContaining({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
+  });
+
+  test('over WebSocket, refused documents carry the codes they have over HTTP', async () => {
+    const ws = createClient({ url: client.baseUrl.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0 });
+    const refusal = (query: string) =>
+      new Promise<unknown>((resolve) => {
+        ws.subscribe({ query }, { next: () => resolve('event'), error: (e) => resolve(e), complete: () => resolve('complete') });
+      });
+    expect(await refusal('{ __typename ')).toEqual([expect.objectContaining({ extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
+    expect(await refusal(`{ ${'__typename '.repeat(1001)}}`)).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/1000 tokens/), extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
+    ]);
+    expect(await refusal('{ nope }')).toEqual([expect.objectContaining({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
+    await ws.dispose();
   });
 
   test('a limit that is not a positive whole number stops start-up, naming the variable', () => {

@@ -241,6 +241,20 @@ describe('filters', () => {
     expect(spread(out)).toBeLessThan(spread(await base('random.jpg')) * 0.7);
     expect(meanDiff(out, await pixels(sharp(corpus('random.jpg')).median(5)))).toBe(0);
   });
+
+  it('refuses a median window larger than the image, naming its size, whether the size is known up front or not', async () => {
+    const small = await solid(8, 5, '#336699');
+    const planned = await expectCode(run(small, { operations: [{ median: { size: 7 } }] }), 'BAD_USER_INPUT');
+    expect(planned.field).toBe('operations[0].median.size');
+    // After a trim only the pixels tell the size: the step itself refuses.
+    const stepped = await expectCode(run(small, { operations: [{ trim: { threshold: 200 } }, { median: { size: 7 } }] }), 'BAD_USER_INPUT');
+    expect(stepped.field).toBe('operations[1].median.size');
+  });
+
+  it('refuses to trim an image under 3x3 pixels', async () => {
+    const err = await expectCode(run('grey-plus-alpha.gif', { operations: [{ trim: {} }] }), 'BAD_USER_INPUT');
+    expect(err).toMatchObject({ field: 'operations[0].trim', message: expect.stringMatching(/2x1 image is too small to trim/) });
+  });
 });
 
 describe('watermark', () => {
@@ -333,6 +347,15 @@ describe('text', () => {
     const box = changedBox(await colourOnly(out), original)!;
     expect(box.width).toBeLessThanOrEqual(600);
     expect(box.width).toBeGreaterThan(300);
+  });
+
+  it.each([
+    ['a word too long to wrap', 'W'.repeat(500)],
+    ['marks stacked on one letter', `a${'\u0301'.repeat(499)}`],
+    ['a long text on a small image', 'hello world '.repeat(41).trim()],
+  ])('fits %s inside the image, even below Pango\'s smallest size', async (_what, text) => {
+    const { result } = await run('320x240.jpg', job({ text, size: 1000 }));
+    expect([result.width, result.height]).toEqual([320, 240]);
   });
 });
 

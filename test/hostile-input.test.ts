@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import type { DarkroomClient, JobView } from './support/client';
 import { corpus } from './support/corpus';
@@ -71,6 +72,11 @@ const MADE_CASES: Case[] = [
     file: () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><image xlink:href="file:///etc/passwd" width="10" height="10"/><image href="http://127.0.0.1:1/x.png"/></svg>'),
     expect: { refused: 'UNSUPPORTED_FORMAT' },
   },
+  {
+    name: 'gzip-compressed SVG (SVGZ) with a file: reference',
+    file: () => gzipSync('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="file:///etc/passwd" width="10" height="10"/></svg>'),
+    expect: { refused: 'UNSUPPORTED_FORMAT' },
+  },
   { name: '1x10000 image, widened to 64 (640000 high)', file: () => solid(1, 10000).png().toBuffer(), expect: { refused: 'LIMIT_EXCEEDED' } },
   {
     name: '1x10000 image, to 100 high',
@@ -78,6 +84,23 @@ const MADE_CASES: Case[] = [
     operations: [{ resize: { height: 100 } }],
     size: { width: 1, height: 100 },
     expect: completed,
+  },
+  {
+    // libjpeg's warning "Corrupt JPEG data: 12 extraneous bytes before marker", an error under failOn: 'warning'.
+    name: 'JPEG with stray bytes between its markers',
+    file: () => {
+      const jpeg = corpus('concert.jpg');
+      return Buffer.concat([jpeg.subarray(0, 2), Buffer.alloc(12, 0x20), jpeg.subarray(2)]);
+    },
+    expect: { failed: 'INVALID_IMAGE' },
+  },
+  // A grid of tiles, cut off: libheif would fill the missing tiles with flat green.
+  { name: 'AVIF cut short (pitm.avif, first 30000 bytes)', file: () => corpus('pitm.avif').subarray(0, 30000), expect: { refused: 'INVALID_IMAGE' } },
+  {
+    name: '12000x1 image with no operations: its own size is over the side limit',
+    file: () => solid(12000, 1).png().toBuffer(),
+    operations: [],
+    expect: { refused: 'LIMIT_EXCEEDED' },
   },
   { name: 'animation over the frame limit (101 frames)', file: () => animated(101), expect: { refused: 'LIMIT_EXCEEDED' } },
 ];
@@ -190,6 +213,38 @@ describe('hostile and damaged input: clear codes, processes stay up, other jobs 
     expect((await fetch(`${client.baseUrl}/healthz`)).status).toBe(200);
   });
 
+  test('bad requests the parsers find late are BAD_REQUEST, not INTERNAL', async () => {
+    // A file part whose header busboy cannot parse (a NUL in the filename), after a valid operations and map.
+    const operations = JSON.stringify({
+      query: 'mutation($input: CreateImageJobInput!) { createImageJob(input: $input) { id } }',
+      variables: { input: { file: null } },
+    });
+    const body = Buffer.concat([
+      Buffer.from(`--xx\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n`),
+      Buffer.from('--xx\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.input.file"]}\r\n'),
+      Buffer.from('--xx\r\nContent-Disposition: form-data; name="0"; filename="a\u0000.jpg"\r\n\r\n'),
+      corpus('320x240.jpg'),
+      Buffer.from('\r\n--xx--\r\n'),
+    ]);
+    const badPart = await fetch(`${client.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=xx', 'apollo-require-preflight': 'true' },
+      body,
+    });
+    expect(await badPart.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+    // Persisted-query extensions Apollo cannot use: it answers 400, with no code of its own.
+    for (const persistedQuery of [{ version: 2 }, { version: 1, sha256Hash: 'not the hash' }]) {
+      const response = await fetch(`${client.baseUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery } }),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+    }
+    expect(web.lines.filter((line) => line.level === 'error')).toEqual([]);
+  });
+
   test('a job that would grow past the output limit is refused before it is queued', async () => {
     const response = await client.createJob({ name: 'r.jpg', data: corpus('random.jpg') }, {
       operations: [{ resize: { width: 9000, height: 5000, fit: 'FILL' } }, { rotate: { angle: 29 } }],
@@ -253,6 +308,15 @@ describe('SVG when enabled: rendered, but never following outside references', (
     const response = await client.createJob({ name: 'x.svg', data: Buffer.from(body) });
     expect(response.data).toBeFalsy();
     expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'UNSUPPORTED_FORMAT' }, message: expect.stringMatching(/outside itself/) });
+  });
+
+  test.each([
+    ['a file: reference', svg('<image href="file:///etc/passwd" width="8" height="8"/>')],
+    ['nothing outside itself', svg(rect)],
+  ])('refuses a gzip-compressed SVG (SVGZ) with %s: its text cannot be checked', async (_what, body) => {
+    const response = await client.createJob({ name: 'x.svgz', data: gzipSync(body) });
+    expect(response.data).toBeFalsy();
+    expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'UNSUPPORTED_FORMAT' }, message: expect.stringMatching(/gzip/) });
   });
 
   test('an external entity is refused before librsvg reads a byte of it', async () => {

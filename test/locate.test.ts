@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { DarkroomError } from '../src/errors';
 import { drawMarks, greyImage, locate, markStyle, type GreyImage, type Match } from '../src/locate';
 import { corpus } from './support/corpus';
+import { PROJECT_ROOT } from './support/processes';
 
 const SAW = corpus('2569067123_aca715a2ee_o.jpg');
 
@@ -283,5 +285,23 @@ describe('drawMarks', () => {
     expect(() => markStyle({ colour: 'not-a-colour' }, 'operations[1].mark')).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'operations[1].mark.colour' }));
     expect(() => markStyle({ strokeWidth: 0 })).toThrow(expect.objectContaining({ field: 'mark.strokeWidth' }));
     expect(() => markStyle({ shape: 'star' as 'box' })).toThrow(expect.objectContaining({ field: 'mark.shape' }));
+  });
+});
+
+describe('locate on a score map with a peak everywhere', () => {
+  // A plain image scores 0 at every position, so with threshold 0 each position is a local
+  // maximum. Run in a process whose JavaScript heap is capped (the images themselves live
+  // outside it, in typed arrays): the candidates kept must not grow with the image.
+  it('keeps its candidates bounded: a 2000x2000 plain image runs in a 96 MB heap', () => {
+    const script = `
+      const { locate } = require('./dist/locate');
+      const image = { data: new Uint8Array(2000 * 2000).fill(128), width: 2000, height: 2000 };
+      const template = { data: new Uint8Array(64 * 64).map((_, i) => (i * 31) % 253), width: 64, height: 64 };
+      locate(image, template, { scales: [0.1], threshold: 0, maxMatches: 3 }).then((m) => console.log(JSON.stringify(m.length)));
+    `;
+    const run = spawnSync(process.execPath, ['--max-old-space-size=96', '-e', script], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).not.toMatch(/heap out of memory/);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toBe(3);
   });
 });

@@ -5,7 +5,13 @@ import { changedBox, pixels } from './support/pixels';
 import { ServiceProcess } from './support/processes';
 
 /** createImageJob with a watermark: the job's image and the overlay as two files of one multipart request. */
-async function createWithOverlay(client: DarkroomClient, image: Buffer, overlay: Buffer, watermark: Record<string, unknown>): Promise<{ data?: { createImageJob: JobView }; errors?: unknown[] }> {
+async function createWithOverlay(
+  client: DarkroomClient,
+  image: Buffer,
+  overlay: Buffer,
+  watermark: Record<string, unknown>,
+  overlayFirst = false,
+): Promise<{ data?: { createImageJob: JobView }; errors?: unknown[] }> {
   const form = new FormData();
   form.append(
     'operations',
@@ -15,8 +21,12 @@ async function createWithOverlay(client: DarkroomClient, image: Buffer, overlay:
     }),
   );
   form.append('map', JSON.stringify({ 0: ['variables.input.file'], 1: ['variables.input.operations.0.watermark.image'] }));
-  form.append('0', new Blob([image]), 'photo.jpg');
-  form.append('1', new Blob([overlay]), 'logo.png');
+  // The multipart spec leaves the order of the file parts to the client.
+  const parts: Array<[string, Buffer, string]> = [
+    ['0', image, 'photo.jpg'],
+    ['1', overlay, 'logo.png'],
+  ];
+  for (const [name, bytes, filename] of overlayFirst ? parts.reverse() : parts) form.append(name, new Blob([bytes]), filename);
   const res = await fetch(`${client.baseUrl}/graphql`, { method: 'POST', body: form, headers: { 'Apollo-Require-Preflight': 'true' } });
   return res.json() as Promise<{ data?: { createImageJob: JobView }; errors?: unknown[] }>;
 }
@@ -102,6 +112,15 @@ describe('watermark through GraphQL, embedded one-process mode', () => {
     );
     const [box] = await boxes(itself);
     expect(box!.left + box!.width).toBeLessThanOrEqual(150);
+  });
+
+  test('an overlay whose part comes before the image in the request is read all the same', async () => {
+    // Large enough that the parser cannot hold it while it looks for the image's part.
+    const overlay = corpus('2569067123_aca715a2ee_o.jpg');
+    const created = await createWithOverlay(client, corpus('Landscape_1.jpg'), overlay, { scale: 0.5 }, true);
+    expect(created.errors).toBeUndefined();
+    const events = await client.watch(created.data!.createImageJob.id);
+    expect(events[events.length - 1]).toMatchObject({ status: 'COMPLETED', result: { width: 600, height: 450 } });
   });
 
   test('an overlay that is not an image is refused up front, naming its field', async () => {

@@ -195,9 +195,19 @@ function planPasses(image: GreyImage, template: FloatImage, opts: LocateOptions,
   return passes;
 }
 
-/** Positions whose score is >= all 8 neighbours and >= `min`, best `limit` of them. */
+/**
+ * Positions whose score is >= all 8 neighbours and >= `min`, best `limit` of them. A flat
+ * score map (a plain image, a low threshold) makes every position a peak, so the list is cut
+ * back to the best `limit` whenever it doubles: memory stays proportional to `limit`, not to
+ * the image. The sort is stable and earlier positions stay ahead of later ties, so the result
+ * is the one sorting every peak would give.
+ */
 function localMaxima(scores: Float32Array, width: number, height: number, min: number, limit: number): Array<{ x: number; y: number; score: number }> {
   const peaks: Array<{ x: number; y: number; score: number }> = [];
+  const best = (): void => {
+    peaks.sort((a, b) => b.score - a.score);
+    if (peaks.length > limit) peaks.length = limit;
+  };
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const v = scores[y * width + x];
@@ -215,10 +225,14 @@ function localMaxima(scores: Float32Array, width: number, height: number, min: n
           }
         }
       }
-      if (peak) peaks.push({ x, y, score: v });
+      if (peak) {
+        peaks.push({ x, y, score: v });
+        if (peaks.length >= 2 * limit) best();
+      }
     }
   }
-  return peaks.sort((a, b) => b.score - a.score).slice(0, limit);
+  best();
+  return peaks;
 }
 
 /**

@@ -208,7 +208,15 @@ function planSizes(steps: readonly OperationStep[], start: PlannedSize, bounds: 
 /** planSizes over a whole job: the shared steps, then each variant from where they end. */
 export function planJob(spec: JobSpec, start: Size, bounds: SizeBounds): void {
   const shared = planSizes(spec.operations, { size: start, exact: true }, bounds);
-  for (const variant of spec.variants) planSizes(variant.operations, shared, bounds);
+  for (const variant of spec.variants) {
+    const { size } = planSizes(variant.operations, shared, bounds);
+    // Every step's result was checked; a variant with no step at all keeps the input's own size.
+    const tooLarge = oversize(size, bounds);
+    if (tooLarge) {
+      const what = spec.variants.length > 1 ? `Variant "${variant.name}"` : 'The job';
+      throw new DarkroomError('LIMIT_EXCEEDED', `${what} would make ${tooLarge}.`);
+    }
+  }
 }
 
 export function addsTransparency(step: OperationStep): boolean {

@@ -22,5 +22,11 @@ export const median = defineOperation<MedianInput, { size: number }>({
     if (size % 2 === 0) throw badInput(`${field}.size`, `must be odd, got ${size}`);
     return { size };
   },
+  // libvips' rank filter refuses a window larger than the image.
+  checkFits(args, size, field) {
+    if (args.size > Math.min(size.width, size.height)) {
+      throw badInput(`${field}.size`, `a ${args.size}x${args.size} window does not fit in the ${size.width}x${size.height} image`);
+    }
+  },
   apply: (image, args) => image.median(args.size),
 });

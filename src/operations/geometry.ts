@@ -247,6 +247,10 @@ export const trim = defineOperation<TrimInput, TrimArgs>({
   // Only the pixels tell how much goes; never more than there is.
   resultSize: (_args, size) => ({ size, exact: false }),
   refusesAnimation: () => 'cuts each frame by its own pixels, so the frames of an animation would stop lining up; use crop, or animated: false for the first frame only',
+  // The edge is found through a 3x3 median, which needs that much image.
+  checkFits(_args, size, field) {
+    if (size.width < 3 || size.height < 3) throw badInput(field, `the ${size.width}x${size.height} image is too small to trim (at least 3x3 pixels)`);
+  },
   apply(image, args) {
     return image.trim({ threshold: args.threshold, margin: args.margin, ...(args.background === null ? {} : { background: args.background }) });
   },

@@ -140,13 +140,23 @@ async function renderText(args: TextArgs, base: Size): Promise<{ data: Buffer; s
     const { data, info } = await sharp({ text: input }).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     return { data, size: { width: info.width, height: info.height }, dpi: info.textAutofitDpi };
   };
+  const inside = (size: Size) => size.width <= base.width && size.height <= base.height;
   // Fitting the text to the whole image says how large it may be; when that is
   // smaller than asked, the fitted rendering is the answer.
   const fitted = await coverage({ ...text, height: base.height });
-  if (fitted.dpi !== undefined && fitted.dpi < PIXEL_DPI) return fitted;
-  const asked = await coverage({ ...text, dpi: PIXEL_DPI });
-  const fits = asked.size.width <= base.width && asked.size.height <= base.height;
-  return fits ? asked : fitted;
+  if (fitted.dpi === undefined || fitted.dpi >= PIXEL_DPI) {
+    const asked = await coverage({ ...text, dpi: PIXEL_DPI });
+    if (inside(asked.size)) return asked;
+  }
+  if (inside(fitted.size)) return fitted;
+  // Pango's smallest size can still be too large: a word too long to wrap, marks
+  // stacked on one letter, a long text on a small image. Scale it down to fit.
+  const { data, info } = await sharp(fitted.data, { raw: { ...fitted.size, channels: 1 } })
+    .resize({ ...base, fit: 'inside' })
+    .extractChannel(0)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, size: { width: info.width, height: info.height } };
 }
 
 /** A CSS colour as 0-255 RGBA, parsed by sharp like every other colour. */

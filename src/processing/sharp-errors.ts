@@ -19,7 +19,12 @@ export function classifySharpError(err: unknown): DarkroomError {
   if (/exceeds pixel limit/i.test(text)) {
     return new DarkroomError('LIMIT_EXCEEDED', 'The image has more pixels than this service accepts.');
   }
-  if (/corrupt header|premature end|truncated|invalid|not a known|read error|bad seek|unable to (read|load)|load_buffer|header/i.test(text)) {
+  // failOn: 'warning' turned a decoder's warning (a CRC error, a bad tag) into this error; the warnings follow it.
+  if (/^warning treated as error/i.test(text)) {
+    const warning = text.split('\n').slice(1).find((line) => line.trim()) ?? text;
+    return new DarkroomError('INVALID_IMAGE', `The image is damaged and cannot be read (${firstLine(warning)}).`);
+  }
+  if (/corrupt|premature end|truncated|invalid|not a known|read error|bad seek|unable to (read|load)|load_buffer|header/i.test(text)) {
     return new DarkroomError('INVALID_IMAGE', `The image is damaged or incomplete and cannot be read (${firstLine(text)}).`);
   }
   return new DarkroomError('PROCESSING_FAILED', `The image could not be processed (${firstLine(text)}).`);

@@ -10,7 +10,7 @@ import { inspectInput } from '../processing/input-policy';
 import type { GraphQLContext } from './context';
 import { JobFiles } from './job-files';
 import { takeRateLimit } from './rate-limit';
-import { describeInput, readUpload } from './upload';
+import { describeInput, readUpload, receivedUpload } from './upload';
 
 /**
  * Validate the arguments and the image's header, store the input and the
@@ -25,13 +25,21 @@ export async function createJob(input: CreateImageJobInput, context: GraphQLCont
   await takeRateLimit(context);
   const files = new JobFiles(config.maxFilesPerJob);
   const spec = validateJobSpec(input, jobLimits(config), files);
-  const upload = await input.file;
-  const data = await readUpload(upload, config.maxUploadBytes, requestBytes);
-  // Refuse at once what the header already condemns; the worker checks again.
   const limits = processLimits(config);
-  const meta = await inspectInput(data, limits);
-  planJob(spec, displayedSize(meta, spec.autoOrient), limits.output);
-  const extra = await files.read(config.maxUploadBytes, limits, { upload: input.file, data });
+  // The image and the operations' files are read side by side: a client may send
+  // an overlay's part before the image's, and either waits for the other to be read.
+  const image = (async () => {
+    const upload = await receivedUpload(input.file);
+    const data = await readUpload(upload, config.maxUploadBytes, requestBytes);
+    // Refuse at once what the header already condemns; the worker checks again.
+    const meta = await inspectInput(data, limits);
+    planJob(spec, displayedSize(meta, spec.autoOrient), limits.output);
+    return { upload, data, meta };
+  })();
+  const [{ upload, data, meta }, extra] = await Promise.all([
+    image,
+    files.read(config.maxUploadBytes, limits, { upload: input.file, data: async () => (await image).data }),
+  ]);
   const now = new Date().toISOString();
   const record: JobRecord = {
     id: randomUUID(),

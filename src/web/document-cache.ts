@@ -26,13 +26,24 @@ export class ValidatedDocuments {
     try {
       document = parse(query, { maxTokens: this.maxTokens });
     } catch (err) {
-      return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
+      return [withCode(err instanceof GraphQLError ? err : new GraphQLError(String(err)), 'GRAPHQL_PARSE_FAILED')];
     }
     const errors = validate(this.schema, document, this.rules);
-    if (errors.length > 0) return errors;
+    if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
     // Map keeps insertion order: the first key is the oldest.
     if (this.documents.size >= this.capacity) this.documents.delete(this.documents.keys().next().value!);
     this.documents.set(query, document);
     return document;
   }
+}
+
+/** The code Apollo gives the same refusal over HTTP (over graphql-armor's own), so clients branch on it alike over WebSocket. */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
 }

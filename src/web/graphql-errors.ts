@@ -22,12 +22,27 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   const clientError = clientErrorOf(original);
   if (clientError) return { message: clientError.message, path: formatted.path, extensions: { code: clientError.code } };
+  // Apollo refuses some requests (a persisted-query extension it cannot use) with an HTTP 4xx and no code.
+  if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && isClientStatus(httpStatusOf(original))) {
+    return { message: formatted.message, path: formatted.path, extensions: { code: 'BAD_REQUEST' } };
+  }
   // Over WebSocket nothing marks a resolver's stray exception as internal: an original that is no GraphQLError is one.
   if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' || (original instanceof Error && !(original instanceof GraphQLError))) {
     log.error('unexpected error in a GraphQL request', errorFields(original));
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL' } };
   }
   return formatted;
+}
+
+/** The HTTP status a GraphQLError asks for (Apollo's extensions.http), if any. */
+function httpStatusOf(error: unknown): number | undefined {
+  if (!(error instanceof GraphQLError)) return undefined;
+  const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function isClientStatus(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** What the body parsers and the upload middleware say of a bad request, as a client error. */

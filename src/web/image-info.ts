@@ -5,7 +5,7 @@ import { describeImage } from '../processing/image-info';
 import { inspectInput } from '../processing/input-policy';
 import type { GraphQLContext } from './context';
 import { takeRateLimit } from './rate-limit';
-import { describeInput, readUpload } from './upload';
+import { describeInput, readUpload, receivedUpload } from './upload';
 
 /**
  * Query.imageInfo: read the upload under createImageJob's limits and policy,
@@ -13,7 +13,7 @@ import { describeInput, readUpload } from './upload';
  */
 export async function imageInfo(file: Promise<FileUpload>, context: GraphQLContext): Promise<ImageInfo> {
   await takeRateLimit(context);
-  const upload = await file;
+  const upload = await receivedUpload(file);
   const data = await readUpload(upload, context.config.maxUploadBytes);
   const limits = processLimits(context.config);
   const meta = await inspectInput(data, limits);

@@ -2,7 +2,7 @@ import type { FileUpload } from 'graphql-upload-minimal';
 import { DarkroomError } from '../errors';
 import type { FileClaims, FileRef } from '../operations/operation';
 import { inspectInput, type InputPolicy } from '../processing/input-policy';
-import { readUpload } from './upload';
+import { readUpload, receivedUpload } from './upload';
 
 /**
  * The uploads that operations name (overlays, templates): claimed while the
@@ -27,19 +27,25 @@ export class JobFiles implements FileClaims {
     return { file: this.claims.length - 1 };
   }
 
-  /** `image` is the job's own upload, already read, which an operation may name too. */
-  async read(maxBytes: number, policy: InputPolicy, image: { upload: Promise<FileUpload>; data: Buffer }): Promise<Buffer[]> {
-    const files: Buffer[] = [];
-    for (const { upload, field } of this.claims) {
-      try {
-        const data = upload === image.upload ? image.data : await readUpload(await upload, maxBytes);
-        await inspectInput(data, policy);
-        files.push(data);
-      } catch (err) {
-        if (err instanceof DarkroomError) throw new DarkroomError(err.code, `${field}: ${err.message}`, field, err.details);
-        throw err;
-      }
-    }
-    return files;
+  /**
+   * Every claimed file, read all at once: the parts of a multipart request come
+   * in whatever order the client wrote them, and a part left unread holds back
+   * every part after it. A claim of the job's own image (`image.upload`) takes
+   * its bytes as the image's reading gives them, since a stream is read once.
+   */
+  read(maxBytes: number, policy: InputPolicy, image: { upload: Promise<FileUpload>; data: () => Promise<Buffer> }): Promise<Buffer[]> {
+    return Promise.all(
+      this.claims.map(async ({ upload, field }) => {
+        if (upload === image.upload) return image.data();
+        try {
+          const data = await readUpload(await receivedUpload(upload), maxBytes);
+          await inspectInput(data, policy);
+          return data;
+        } catch (err) {
+          if (err instanceof DarkroomError) throw new DarkroomError(err.code, `${field}: ${err.message}`, field, err.details);
+          throw err;
+        }
+      }),
+    );
   }
 }

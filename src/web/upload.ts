@@ -42,6 +42,20 @@ export async function readUpload(upload: FileUpload, maxBytes: number, sizeHint?
   return target ? target.subarray(0, total) : Buffer.concat(chunks, total);
 }
 
+/**
+ * The file behind an Upload variable. Its promise fails only for the request's
+ * own faults (a malformed part, a missing part, a client gone), some of them
+ * plain parser errors without an HTTP status: each is answered as a bad request.
+ */
+export async function receivedUpload(file: Promise<FileUpload>): Promise<FileUpload> {
+  try {
+    return await file;
+  } catch (err) {
+    if (typeof (err as { status?: unknown })?.status === 'number') throw err;
+    throw Object.assign(err instanceof Error ? err : new Error(String(err)), { status: 400 });
+  }
+}
+
 /** Set on the multipart parser: one byte more than we accept, so we see the excess. */
 export function parserFileLimit(maxBytes: number): number {
   return maxBytes + 1;
