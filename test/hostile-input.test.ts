@@ -94,6 +94,8 @@ const MADE_CASES: Case[] = [
     },
     expect: { failed: 'INVALID_IMAGE' },
   },
+  // libvips would keep the frames it has and drop the rest without a word.
+  { name: 'animated GIF cut short (rotating-squares.gif, first half)', file: () => corpus('rotating-squares.gif').subarray(0, 21000), expect: { refused: 'INVALID_IMAGE' } },
   // A grid of tiles, cut off: libheif would fill the missing tiles with flat green.
   { name: 'AVIF cut short (pitm.avif, first 30000 bytes)', file: () => corpus('pitm.avif').subarray(0, 30000), expect: { refused: 'INVALID_IMAGE' } },
   {

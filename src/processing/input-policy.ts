@@ -1,6 +1,7 @@
 import sharp, { type Metadata } from 'sharp';
 import { DarkroomError } from '../errors';
 import { classifySharpError } from './sharp-errors';
+import { endsInsideABox, endsInsideAGifBlock } from './truncation';
 
 /** What Darkroom agrees to decode, judged from the file's header before any pixel is decoded. */
 export interface InputPolicy {
@@ -57,30 +58,6 @@ function isGzip(data: Buffer): boolean {
   return data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
 }
 
-/**
- * Whether an ISOBMFF file (AVIF, HEIC) ends inside one of its top-level boxes.
- * libheif decodes the tiles of a grid image that it has and fills the ones cut
- * off with a flat colour, without an error: the header is the only tell.
- */
-function endsInsideABox(data: Buffer): boolean {
-  let offset = 0;
-  while (offset + 8 <= data.length) {
-    let size = data.readUInt32BE(offset);
-    if (size === 0) return false; // The last box, running to the end of the file.
-    if (size === 1) {
-      // A 64-bit size follows the type.
-      if (offset + 16 > data.length) return true;
-      const large = data.readBigUInt64BE(offset + 8);
-      if (large > BigInt(data.length - offset)) return true;
-      size = Number(large);
-    }
-    if (size < 8) return false; // Not a box: libheif judges the rest.
-    if (size > data.length - offset) return true;
-    offset += size;
-  }
-  return false;
-}
-
 /** The header's metadata, or a refusal with a stable code and a message for people. */
 export async function inspectInput(data: Buffer, policy: InputPolicy): Promise<Metadata> {
   if (data.length === 0) throw new DarkroomError('INVALID_IMAGE', 'The file is empty.');
@@ -100,7 +77,7 @@ export async function inspectInput(data: Buffer, policy: InputPolicy): Promise<M
   }
   const format = inputFormatName(meta);
   if (!policy.allowedFormats.has(format)) refuseFormat(format, policy);
-  if (meta.format === 'heif' && endsInsideABox(data)) {
+  if ((meta.format === 'heif' && endsInsideABox(data)) || (meta.format === 'gif' && endsInsideAGifBlock(data))) {
     throw new DarkroomError('INVALID_IMAGE', 'The image is incomplete: the file ends before the data its header announces.');
   }
   if (format === 'svg' && !svgText) assertSelfContainedSvg(data);
