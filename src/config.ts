@@ -25,6 +25,7 @@ export interface Config {
   maxOutputPixels: number;
   maxOperations: number;
   maxVariants: number;
+  maxLocatePixels: number;
   /** Files a job may send besides its image (overlays, templates). */
   maxFilesPerJob: number;
   workerPrefetch: number;
@@ -177,6 +178,7 @@ export function readConfig(env: Env = process.env): Config {
     maxOutputPixels: positiveInt(env, 'MAX_OUTPUT_PIXELS', 50_000_000),
     maxOperations: positiveInt(env, 'MAX_OPERATIONS', 20),
     maxVariants: positiveInt(env, 'MAX_VARIANTS', 10),
+    maxLocatePixels: positiveInt(env, 'MAX_LOCATE_PIXELS', 25_000_000),
     maxFilesPerJob: nonNegativeInt(env, 'MAX_FILES_PER_JOB', 4),
     workerPrefetch: positiveInt(env, 'WORKER_PREFETCH', 2),
     maxAttempts: positiveInt(env, 'MAX_ATTEMPTS', 3),
@@ -204,7 +206,12 @@ export function readConfig(env: Env = process.env): Config {
 
 /** What the operation validation enforces, from the configured limits. */
 export function jobLimits(config: Config): JobLimits {
-  return { maxDimension: config.maxOutputDimension, maxOperations: config.maxOperations, maxVariants: config.maxVariants };
+  return {
+    maxDimension: config.maxOutputDimension,
+    maxOperations: config.maxOperations,
+    maxVariants: config.maxVariants,
+    maxLocatePixels: config.maxLocatePixels,
+  };
 }
 
 /** What the input check and the pipeline enforce, from the configured limits. */

@@ -1,7 +1,7 @@
 import sharp, { type Metadata } from 'sharp';
 import { DarkroomError } from '../src/errors';
-import { validateJobSpec } from '../src/operations/catalogue';
-import type { FileClaims } from '../src/operations/operation';
+import { planJob, validateJobSpec } from '../src/operations/catalogue';
+import { DEFAULT_JOB_LIMITS, type FileClaims } from '../src/operations/operation';
 import { processImage, type ProcessedImage } from '../src/processing/pipeline';
 import { processLimits, readConfig } from '../src/config';
 import { corpus } from './support/corpus';
@@ -317,6 +317,30 @@ describe('watermark', () => {
       'INVALID_IMAGE',
     );
     expect(template.field).toBe('operations[1].locate.template');
+  });
+});
+
+describe('locate', () => {
+  it('refuses to search an image over maxLocatePixels, before decoding and in the worker, naming the step', async () => {
+    const limits = { ...DEFAULT_JOB_LIMITS, maxLocatePixels: 60_000 };
+    const spec = (operations: JobInput['operations']) => validateJobSpec({ operations }, limits, claims());
+    const bounds = LIMITS.output;
+    // Landscape_1.jpg is 600x450 (270,000 pixels); at 300x225 it is 67,500, over the limit; at 200x150, 30,000.
+    let err: unknown = null;
+    try {
+      planJob(spec([{ resize: { width: 300, height: 225 } }, { locate: { template: UPLOAD } }]), { width: 600, height: 450 }, bounds);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DarkroomError);
+    expect(err).toMatchObject({ code: 'LIMIT_EXCEEDED', field: 'operations[1].locate' });
+    expect((err as Error).message).toMatch(/300x225 \(0\.1 megapixels\).*at most 0\.1 megapixels, so resize it first/);
+    expect(() => planJob(spec([{ resize: { width: 200, height: 150 } }, { locate: { template: UPLOAD } }]), { width: 600, height: 450 }, bounds)).not.toThrow();
+
+    const template = await sharp(corpus('Landscape_1.jpg')).extract({ left: 100, top: 100, width: 64, height: 64 }).png().toBuffer();
+    const inWorker = processImage(corpus('Landscape_1.jpg'), spec([{ locate: { template: UPLOAD } }]), LIMITS, async () => {}, [template]);
+    const refused = await expectCode(inWorker, 'LIMIT_EXCEEDED');
+    expect(refused.field).toBe('operations[0].locate');
   });
 });
 

@@ -153,7 +153,7 @@ describe('the operation list', () => {
   });
 
   it('follows configured limits', () => {
-    const limits = { maxOperations: 2, maxDimension: 500, maxVariants: 10 };
+    const limits = { ...DEFAULT_JOB_LIMITS, maxOperations: 2, maxDimension: 500 };
     expect(() => validateJobSpec({ operations: flips(3) }, limits)).toThrow(/at most 2 operations/);
     expect(() => validateJobSpec({ operations: [{ resize: { width: 501 } }] }, limits)).toThrow(/operations\[0\]\.resize\.width.*1 to 500/);
     expect(validateJobSpec({ operations: [{ resize: { width: 500 } }] }, limits).operations).toHaveLength(1);

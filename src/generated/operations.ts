@@ -142,6 +142,8 @@ export type ImageOperation =
    * itself is unchanged unless marked. On an animation every frame is searched
    * and marked; a place found in several frames is reported once. Progress rises
    * during the search, and the search stops when the job is cancelled or out of time.
+   * An image over MAX_LOCATE_PIXELS (25 megapixels by default) at this step is
+   * refused with LIMIT_EXCEEDED: resize it first.
    */
   locate: LocateInput; median?: never; modulate?: never; negate?: never; normalise?: never; resize?: never; rotate?: never; sharpen?: never; text?: never; threshold?: never; tint?: never; trim?: never; watermark?: never; }
   |  { autoOrient?: never; blur?: never; crop?: never; extend?: never; flatten?: never; flip?: never; flop?: never; gamma?: never; grayscale?: never; linear?: never; locate?: never;   /** Median filter: removes speckle noise, keeps edges. */

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type { LocateInput, MarkShape } from '../generated/graphql';
 import { drawMarks, greyImage, locate as findTemplate, locateOptions, markStyle, mergeMatches, type LocateOptions, type MarkStyle } from '../locate';
+import { DarkroomError } from '../errors';
 import { defineOperation, readFile, type FileRef } from './operation';
 
 const SHAPES: Record<MarkShape, MarkStyle['shape']> = { BOX: 'box', CIRCLE: 'circle' };
@@ -10,10 +11,12 @@ export interface LocateArgs {
   options: LocateOptions;
   mark: MarkStyle | null;
   field: string;
+  /** The configured bound on the image searched (JobLimits.maxLocatePixels). */
+  maxPixels: number;
 }
 
 export const locate = defineOperation<LocateInput, LocateArgs>({
-  validate(input, field, { files }) {
+  validate(input, field, { files, limits }) {
     const options = locateOptions(
       {
         threshold: input.threshold ?? undefined,
@@ -34,7 +37,17 @@ export const locate = defineOperation<LocateInput, LocateArgs>({
           `${field}.mark`,
         )
       : null;
-    return { template: files.claim(input.template, `${field}.template`), options, mark, field };
+    return { template: files.claim(input.template, `${field}.template`), options, mark, field, maxPixels: limits.maxLocatePixels };
+  },
+  // The search holds several full-size tables of the image: its memory grows with the pixels.
+  checkFits(args, { width, height }, field) {
+    if (width * height <= args.maxPixels) return;
+    const megapixels = (n: number) => `${(n / 1e6).toFixed(1)} megapixels`;
+    throw new DarkroomError(
+      'LIMIT_EXCEEDED',
+      `${field}: the image at this step is ${width}x${height} (${megapixels(width * height)}); this service searches at most ${megapixels(args.maxPixels)}, so resize it first.`,
+      field,
+    );
   },
   async apply(image, args, context) {
     const [searched, template] = await Promise.all([

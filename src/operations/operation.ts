@@ -18,9 +18,11 @@ export interface JobLimits {
   maxDimension: number;
   maxOperations: number;
   maxVariants: number;
+  /** Largest image `locate` searches: its working tables take up to some 25 bytes a pixel. */
+  maxLocatePixels: number;
 }
 
-export const DEFAULT_JOB_LIMITS: JobLimits = { maxDimension: 10000, maxOperations: 20, maxVariants: 10 };
+export const DEFAULT_JOB_LIMITS: JobLimits = { maxDimension: 10000, maxOperations: 20, maxVariants: 10, maxLocatePixels: 25_000_000 };
 
 /** The largest image a job may make, along the way or at the end. */
 export interface SizeBounds {
