@@ -23,7 +23,7 @@ import { describeInput, readUpload, receivedUpload } from './upload';
 export async function createJob(input: CreateImageJobInput, context: GraphQLContext): Promise<JobRecord> {
   const { backends, config, caller, requestBytes } = context;
   await takeRateLimit(context);
-  const files = new JobFiles(config.maxFilesPerJob);
+  const files = new JobFiles(config.maxFilesPerJob, input.file);
   const spec = validateJobSpec(input, jobLimits(config), files);
   const limits = processLimits(config);
   // The image and the operations' files are read side by side: a client may send
@@ -38,7 +38,7 @@ export async function createJob(input: CreateImageJobInput, context: GraphQLCont
   })();
   const [{ upload, data, meta }, extra] = await Promise.all([
     image,
-    files.read(config.maxUploadBytes, limits, { upload: input.file, data: async () => (await image).data }),
+    files.read(config.maxUploadBytes, limits, async () => (await image).data),
   ]);
   const now = new Date().toISOString();
   const record: JobRecord = {

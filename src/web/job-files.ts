@@ -12,7 +12,11 @@ import { readUpload, receivedUpload } from './upload';
 export class JobFiles implements FileClaims {
   private readonly claims: { upload: Promise<FileUpload>; field: string }[] = [];
 
-  constructor(private readonly maxFiles: number) {}
+  /** `image` is the job's own upload: naming it as an overlay or template sends no file besides it. */
+  constructor(
+    private readonly maxFiles: number,
+    private readonly image: Promise<FileUpload>,
+  ) {}
 
   claim(upload: Promise<FileUpload>, field: string): FileRef {
     // A file named in several places (one variable used twice, or one multipart
@@ -20,7 +24,9 @@ export class JobFiles implements FileClaims {
     // once: it is one file of the job, read and stored once.
     const known = this.claims.findIndex((claim) => claim.upload === upload);
     if (known >= 0) return { file: known };
-    if (this.claims.length >= this.maxFiles) {
+    // MAX_FILES_PER_JOB counts the files sent besides the image, so the image itself is not one of them.
+    const besides = this.claims.filter((claim) => claim.upload !== this.image).length;
+    if (upload !== this.image && besides >= this.maxFiles) {
       throw new DarkroomError('LIMIT_EXCEEDED', `${field}: a job may send at most ${this.maxFiles} files besides its image.`, field);
     }
     this.claims.push({ upload, field });
@@ -30,13 +36,13 @@ export class JobFiles implements FileClaims {
   /**
    * Every claimed file, read all at once: the parts of a multipart request come
    * in whatever order the client wrote them, and a part left unread holds back
-   * every part after it. A claim of the job's own image (`image.upload`) takes
-   * its bytes as the image's reading gives them, since a stream is read once.
+   * every part after it. A claim of the job's own image gets the image's bytes
+   * from `imageData`, the image's own reading, since a stream is read once.
    */
-  read(maxBytes: number, policy: InputPolicy, image: { upload: Promise<FileUpload>; data: () => Promise<Buffer> }): Promise<Buffer[]> {
+  read(maxBytes: number, policy: InputPolicy, imageData: () => Promise<Buffer>): Promise<Buffer[]> {
     return Promise.all(
       this.claims.map(async ({ upload, field }) => {
-        if (upload === image.upload) return image.data();
+        if (upload === this.image) return imageData();
         try {
           const data = await readUpload(await receivedUpload(upload), maxBytes);
           await inspectInput(data, policy);
