@@ -308,7 +308,7 @@ export type LocateInput = {
   rotationInvariant?: InputMaybe<Scalars['Boolean']['input']>;
   /** Template sizes tried, as factors of its own size: each 0.1 to 4, at most 8 of them. */
   scales?: InputMaybe<Array<Scalars['Float']['input']>>;
-  /** The image to look for, sent as another file of the multipart request; at least 8x8 and smaller than the image. */
+  /** The image to look for, sent as another file of the multipart request; at least 8x8 and no larger than the image at this step. */
   template: Scalars['Upload']['input'];
   /** Lowest score reported as a match, 0 to 1 (1 is a perfect match). */
   threshold?: InputMaybe<Scalars['Float']['input']>;
