@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   private down = false;
+  private muted = false;
+  private muteMarker: string | null = null;
 
   private constructor(
     private readonly server: net.Server,
@@ -33,12 +35,19 @@ export class TcpProxy {
       return;
     }
     const upstream = net.connect(this.targetPort, '127.0.0.1');
+    client.on('data', (chunk: Buffer) => {
+      if (this.muteMarker !== null && chunk.includes(this.muteMarker)) this.muted = true;
+    });
+    client.pipe(upstream);
+    // Replies pass unless muted: then the server's answers are lost on the way, as in a network fault.
+    upstream.on('data', (chunk: Buffer) => {
+      if (!this.muted) client.write(chunk);
+    });
     for (const [a, b] of [
       [client, upstream],
       [upstream, client],
     ]) {
       this.sockets.add(a);
-      a.pipe(b);
       a.on('error', () => b.destroy());
       a.on('close', () => {
         this.sockets.delete(a);
@@ -55,6 +64,23 @@ export class TcpProxy {
 
   restore(): void {
     this.down = false;
+    this.muted = false;
+    this.muteMarker = null;
+  }
+
+  /** Keep forwarding requests but drop every reply until `cut`/`restore`: commands run, their answers are lost. */
+  mute(): void {
+    this.muted = true;
+  }
+
+  /** Whether replies are being dropped now. */
+  get muting(): boolean {
+    return this.muted;
+  }
+
+  /** Like `mute`, from the first request that contains `marker` (a command's name, say) on. */
+  muteFrom(marker: string): void {
+    this.muteMarker = marker;
   }
 
   async close(): Promise<void> {

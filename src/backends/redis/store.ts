@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { FINAL_STATUSES, isFinal, type JobRecord, type JobStatus } from '../../jobs/job';
 import type { JobPatch, JobStore, Retention, TransitionOutcome } from '../types';
@@ -8,19 +9,27 @@ import type { RedisKeys } from './keys';
  * Compare-and-set on the job hash: the change applies only when the current
  * status is one of the allowed ones, so two processes can never both move a job.
  * Entering a final status shortens the input's TTL in the same step.
+ * Each call carries a token of its own, kept in the record as `transition`: when
+ * a connection drops after Redis ran the script but before its reply arrived,
+ * ioredis sends the very same call again, and that second run reports the
+ * first one's success instead of failing the compare (or counting an attempt
+ * twice), so the change is still published and the caller acts on it.
  * KEYS[1] job hash, KEYS[2] input bytes, KEYS[3] extra files; ARGV[1] ",STATUS,STATUS,"; ARGV[2] "1"
- * to count an attempt; ARGV[3] the input's new TTL in seconds, "0" to keep it;
- * ARGV[4…] field/value pairs to set.
+ * to count an attempt; ARGV[3] the input's new TTL in seconds, "0" to keep it; ARGV[4] the call's
+ * token; ARGV[5…] field/value pairs to set.
  */
 const TRANSITION_SCRIPT = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return false end
+if redis.call('HGET', KEYS[1], 'transition') == ARGV[4] then
+  return {1, redis.call('HGETALL', KEYS[1])}
+end
 if not string.find(ARGV[1], ',' .. status .. ',', 1, true) then
   return {0, redis.call('HGETALL', KEYS[1])}
 end
 if ARGV[2] == '1' then redis.call('HINCRBY', KEYS[1], 'attempts', 1) end
 redis.call('HINCRBY', KEYS[1], 'version', 1)
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], 'transition', ARGV[4], unpack(ARGV, 5))
 if ARGV[3] ~= '0' then
   redis.call('EXPIRE', KEYS[2], ARGV[3])
   redis.call('EXPIRE', KEYS[3], ARGV[3])
@@ -73,13 +82,15 @@ export class RedisJobStore implements JobStore {
   async create(record: JobRecord, input: Buffer, files: readonly Buffer[] = []): Promise<void> {
     // The input goes first and on its own: a record never exists without it.
     // ioredis copies each command's arguments into one buffer before writing
-    // it, so a large upload goes in slices (SET, then APPENDs, one at a time):
-    // the copy is one slice, not a second whole upload.
+    // it, so a large upload goes in slices (SET, then SETRANGEs, one at a time):
+    // the copy is one slice, not a second whole upload. Each slice names its
+    // offset, so one that ioredis sends again after a reconnect (its reply was
+    // lost) lands on the same bytes; an APPEND would add it twice.
     const inputKey = this.keys.input(record.id);
     const filesKey = this.keys.files(record.id);
     await this.redis.set(inputKey, input.subarray(0, INPUT_SLICE_BYTES), 'EX', this.retention.pendingSeconds);
     for (let at = INPUT_SLICE_BYTES; at < input.length; at += INPUT_SLICE_BYTES) {
-      await this.redis.append(inputKey, input.subarray(at, at + INPUT_SLICE_BYTES));
+      await this.redis.setrange(inputKey, at, input.subarray(at, at + INPUT_SLICE_BYTES));
     }
     if (files.length > 0) {
       await this.redis
@@ -126,6 +137,7 @@ export class RedisJobStore implements JobStore {
       `,${from.join(',')},`,
       patch.addAttempt ? '1' : '0',
       isFinal(patch.status) ? String(this.retention.finishedInputSeconds) : '0',
+      randomUUID(),
       ...fields,
     );
     if (!reply) return null;
