@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import type { CropInput, ExtendInput, ExtendWith, ResizeFit, ResizeInput, ResizePosition, RotateInput, TrimInput } from '../generated/graphql';
 import { badInput } from '../errors';
 import { colour, finite, integer } from './checks';
+import { COMPASS } from './compass';
 import { defineOperation, type Size } from './operation';
 
 const FITS: Record<ResizeFit, keyof sharp.FitEnum> = {
@@ -13,15 +14,7 @@ const FITS: Record<ResizeFit, keyof sharp.FitEnum> = {
 };
 
 const POSITIONS: Record<ResizePosition, string | number> = {
-  CENTER: 'centre',
-  NORTH: 'north',
-  NORTHEAST: 'northeast',
-  EAST: 'east',
-  SOUTHEAST: 'southeast',
-  SOUTH: 'south',
-  SOUTHWEST: 'southwest',
-  WEST: 'west',
-  NORTHWEST: 'northwest',
+  ...COMPASS,
   ATTENTION: sharp.strategy.attention,
   ENTROPY: sharp.strategy.entropy,
 };

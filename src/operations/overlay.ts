@@ -2,19 +2,8 @@ import sharp, { type OverlayOptions, type Sharp } from 'sharp';
 import type { Gravity, TextInput, WatermarkInput } from '../generated/graphql';
 import { badInput } from '../errors';
 import { colour, finite, integer } from './checks';
+import { COMPASS } from './compass';
 import { defineOperation, readFile, type FileRef, type JobLimits, type Size } from './operation';
-
-const GRAVITIES: Record<Gravity, string> = {
-  CENTER: 'centre',
-  NORTH: 'north',
-  NORTHEAST: 'northeast',
-  EAST: 'east',
-  SOUTHEAST: 'southeast',
-  SOUTH: 'south',
-  SOUTHWEST: 'southwest',
-  WEST: 'west',
-  NORTHWEST: 'northwest',
-};
 
 /** Where an overlay goes: a compass point, or its top-left corner in pixels. */
 export type Placement = { gravity: Gravity } | { left: number; top: number };
@@ -42,7 +31,7 @@ function checkPlacementFits(placement: Placement, size: Size, field: string): vo
 }
 
 function compositeOptions(placement: Placement): Pick<OverlayOptions, 'gravity' | 'left' | 'top'> {
-  return 'left' in placement ? { left: placement.left, top: placement.top } : { gravity: GRAVITIES[placement.gravity] };
+  return 'left' in placement ? { left: placement.left, top: placement.top } : { gravity: COMPASS[placement.gravity] };
 }
 
 /** `own` scaled to `width` (when given), then down until it fits inside `base`: an overlay is never refused for its size. */

@@ -1,17 +1,11 @@
 // One uploaded file's card on the demo page: live progress, then one result per
 // variant beside the original (with its placeholder and matches when it has them),
 // or the error.
+import type { ResultFieldsFragment } from '../../src/generated/operations';
 import { bytes, el, nextId, pixels } from './dom';
 
-interface Match {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  score: number;
-  scale: number;
-  angle: number;
-}
+/** One match, as the schema's client operations read it. */
+type Match = ResultFieldsFragment['matches'][number];
 
 export interface ResultView {
   name: string;
